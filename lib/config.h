@@ -1,0 +1,85 @@
+/*
+ * config: postern.conf, "key = value" lines.  Every key has a compiled-in
+ * default (many from configure options); an unknown key, a bad value or a
+ * duplicate key is an error with file:line.  The table below is the single
+ * list of keys: later modules add theirs here, and postern-config(8) and
+ * postern.conf(5) describe each one.
+ *
+ * X(name, type, default, min, max, enum values or NULL)
+ * min/max bound numbers (CT_INT, CT_SIZE in bytes, CT_TIME in seconds).
+ */
+#ifndef POSTERN_CONFIG_H
+#define POSTERN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+enum config_type {
+	CT_STR,		/* any printable text, may be empty */
+	CT_PATH,	/* absolute path */
+	CT_NAME,	/* user or group name: [A-Za-z0-9_.-]+ */
+	CT_INT,		/* decimal integer */
+	CT_SIZE,	/* bytes, suffix k/m/g (powers of 1024) allowed */
+	CT_TIME,	/* seconds, suffix s/m/h/d/w allowed */
+	CT_BOOL,	/* yes/no */
+	CT_ENUM,	/* one of a list */
+	CT_LIST		/* names separated by commas and/or spaces */
+};
+
+#define CONFIG_KEYS(X) \
+	X(myhostname, CT_STR, "", 0, 0, NULL) \
+	X(queue_directory, CT_PATH, QUEUE_DIR, 0, 0, NULL) \
+	X(mail_spool_directory, CT_PATH, MAIL_SPOOL, 0, 0, NULL) \
+	X(alias_file, CT_PATH, ALIASES_FILE, 0, 0, NULL) \
+	X(default_user, CT_NAME, DEFAULT_USER, 0, 0, NULL) \
+	X(submit_group, CT_NAME, SUBMIT_GROUP, 0, 0, NULL) \
+	X(postern_user, CT_NAME, POSTERN_USER, 0, 0, NULL) \
+	X(message_size_limit, CT_SIZE, "64m", 1024, 4294967295LL, NULL) \
+	X(recipient_delimiter, CT_STR, "+", 0, 0, NULL) \
+	X(trusted_users, CT_LIST, "root", 0, 0, NULL) \
+	X(syslog_stderr, CT_BOOL, "no", 0, 0, NULL)
+
+enum config_key {
+#define CONFIG_ENUM(name, type, def, min, max, vals) CF_##name,
+	CONFIG_KEYS(CONFIG_ENUM)
+#undef CONFIG_ENUM
+	CF__COUNT
+};
+
+/* How config_load() treats the file itself. */
+#define CONFIG_F_TRUSTED	0x01	/* must be owned by root, not group/world
+					 * writable, opened without following
+					 * links (privileged programs) */
+#define CONFIG_F_MISSING_OK	0x02	/* a missing file means all defaults */
+
+/* The default configuration file, CONFIG_DIR "/postern.conf". */
+const char *config_default_path(void);
+/*
+ * Load path into the process-wide settings (defaults first).  Returns 0, or
+ * -1 with "file:line: reason" lines in why; on error nothing is changed.
+ */
+int	 config_load(const char *path, int flags, struct buf *why);
+/* Reset to the compiled-in defaults. */
+void	 config_reset(void);
+
+const char *config_str(enum config_key);	/* any type, as text */
+long long config_num(enum config_key);		/* CT_INT, CT_SIZE, CT_TIME */
+bool	 config_bool(enum config_key);
+/* CT_LIST: is item one of the names? */
+bool	 config_list_has(enum config_key, const char *item);
+/* CT_LIST: the n-th name, or NULL past the end. */
+const char *config_list_item(enum config_key, size_t n);
+
+/* Key name <-> enum; -1 for an unknown name. */
+int	 config_key_lookup(const char *name);
+const char *config_key_name(enum config_key);
+bool	 config_is_default(enum config_key);
+/*
+ * Append "key = value\n" for every key (only_changed: only those that differ
+ * from the default) in table order.
+ */
+void	 config_dump(struct buf *, bool only_changed);
+
+#endif
