@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sysexits.h>
 
 #define LOG_F_SYSLOG	0x01	/* log to syslog (LOG_MAIL) */
 #define LOG_F_STDERR	0x02	/* also print to stderr */
