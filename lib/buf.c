@@ -10,7 +10,7 @@
  * log line or a protocol reply: it cannot produce a line break or a control
  * character, so a sender cannot forge log lines or replies.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

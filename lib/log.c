@@ -12,7 +12,7 @@
  * setgid program.  Data from outside must pass buf_append_printable()
  * before it reaches a format.  None of this is async-signal-safe.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * and xadd(), so a huge count from outside becomes a clean exit rather than a
  * short allocation.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdint.h>
 #include <stdlib.h>

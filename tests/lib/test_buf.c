@@ -1,5 +1,5 @@
 /* Unit tests for lib/buf.c: growth, binary data, printf, escaping. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * Unit tests for lib/log.c: the stderr format, one line per message,
  * program name sanitising, errno preserved, log_die and its hook.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdarg.h>

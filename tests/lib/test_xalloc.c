@@ -2,7 +2,7 @@
  * Unit tests for lib/xalloc.c: overflow and allocation failure end the
  * process with EX_TEMPFAIL after running the die hook, never return NULL.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>
