@@ -38,8 +38,7 @@ enum config_type {
 	X(postern_user, CT_NAME, POSTERN_USER, 0, 0, NULL) \
 	X(message_size_limit, CT_SIZE, "64m", 1024, 4294967295LL, NULL) \
 	X(recipient_delimiter, CT_STR, "+", 0, 0, NULL) \
-	X(trusted_users, CT_LIST, "root", 0, 0, NULL) \
-	X(syslog_stderr, CT_BOOL, "no", 0, 0, NULL)
+	X(trusted_users, CT_LIST, "root", 0, 0, NULL)
 
 enum config_key {
 #define CONFIG_ENUM(name, type, def, min, max, vals) CF_##name,
@@ -76,10 +75,19 @@ const char *config_list_item(enum config_key, size_t n);
 int	 config_key_lookup(const char *name);
 const char *config_key_name(enum config_key);
 bool	 config_is_default(enum config_key);
+/* The compiled-in default of a key, as text. */
+const char *config_default_str(enum config_key);
 /*
- * Append "key = value\n" for every key (only_changed: only those that differ
- * from the default) in table order.
+ * Append "key = value\n" for every key (only_changed: only those set in the
+ * file, like postconf -n) in table order.
  */
 void	 config_dump(struct buf *, bool only_changed);
+/*
+ * Parse a file's bytes (name is used in messages) without touching the
+ * active settings: 0, or -1 with "name:line: reason" lines in why.  Used by
+ * config_load() and by the fuzz target.
+ */
+int	 config_parse_buf(const char *name, const char *data, size_t len,
+	    struct buf *why);
 
 #endif
