@@ -354,6 +354,11 @@ iox_close_from(int lowfd)
 		return;
 	}
 	dfd = dirfd(d);
+	/*
+	 * readdir_r is deprecated (glibc, POSIX.1-2024); readdir is safe here:
+	 * one thread, one stream.
+	 */
+	/* cppcheck-suppress readdirCalled */
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		long v = strtol(de->d_name, &end, 10);
