@@ -392,7 +392,9 @@ config_parse_into(struct config_val *t, const char *name, const char *data,
 			    "control character in line", NULL);
 			continue;
 		}
-		i = strspn(l, " \t");
+		/* The line is not NUL-terminated: count blanks within n. */
+		for (i = 0; i < n && (l[i] == ' ' || l[i] == '\t'); i++)
+			;
 		blank = i >= n;
 		if (blank || l[i] == '#')
 			continue;
