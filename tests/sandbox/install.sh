@@ -21,7 +21,8 @@ $q/submit/bad root:root 700
 $q/queue root:root 700
 $POSTERN_SBINDIR/postern-config root:root 755
 EOT
-tap_check "mail spool $POSTERN_MAIL_SPOOL exists" test -d "$POSTERN_MAIL_SPOOL"
+tap_is "mail spool $POSTERN_MAIL_SPOOL is root:mail 2775" \
+    "$(stat -c '%U:%G %a' "$POSTERN_MAIL_SPOOL")" "root:mail 2775"
 tap_check "postern-config runs as alice" sb_as alice "$POSTERN_SBINDIR/postern-config" queue_directory
 
 # A second install changes nothing.
@@ -39,6 +40,8 @@ if sb_as alice test -r "$top_builddir/Makefile"; then
 	tap_is "staged submit/new mode" "$(stat -c '%a' "$stage$q/submit/new")" 3770
 	tap_is "staged submit/new owner is alice (no chown)" \
 	    "$(stat -c '%U' "$stage$q/submit/new")" alice
+	tap_is "staged mail spool created 2775" \
+	    "$(stat -c '%a' "$stage$POSTERN_MAIL_SPOOL")" 2775
 	tap_is "staged postern-config mode" \
 	    "$(stat -c '%a' "$stage$POSTERN_SBINDIR/postern-config")" 755
 else

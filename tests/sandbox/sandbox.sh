@@ -6,7 +6,8 @@
 #   - /etc, /var, /usr and /opt are overlays whose upper layer is a tmpfs,
 #     so anything written there (the install, /etc/postern, the queue and
 #     the mail spool) is private and vanishes with the namespace;
-#   - /home and /tmp are empty tmpfs;
+#   - /home, /tmp, the queue, the mail spool (root:mail 2775) and the
+#     config directory are empty tmpfs;
 #   - generated passwd and group files with the test users are bind-mounted
 #     over /etc/passwd and /etc/group;
 #   - the built programs are installed with `make install`, as root, so the
@@ -77,6 +78,14 @@ sandbox_setup() {
 	sandbox_write_users
 	mount --bind "$SB/passwd" /etc/passwd
 	mount --bind "$SB/group" /etc/group
+	# Empty tmpfs over the queue, the spool and the config directory, so no
+	# state of the host shows through; the spool as Debian makes it.
+	for _d in "$POSTERN_QUEUE_DIR" "$POSTERN_MAIL_SPOOL" "$POSTERN_CONFIG_DIR"; do
+		mkdir -p "$_d"
+		mount -t tmpfs -o mode=0755 postern-sandbox "$_d"
+	done
+	chgrp mail "$POSTERN_MAIL_SPOOL"
+	chmod 2775 "$POSTERN_MAIL_SPOOL"
 	for _u in $SB_USERS; do
 		_n=${_u%%:*} _id=${_u#*:}
 		mkdir -m 0755 "/home/$_n"
