@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
+#include "tests/lib/testutil.h"
 #include "lib/config.h"
 
 static char dir[64];
@@ -36,11 +37,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(dir);
 }
 
 /* Write text to dir/name with mode; return the path in p. */

@@ -23,6 +23,7 @@
 
 #include "lib/buf.h"
 #include "lib/iox.h"
+#include "tests/lib/testutil.h"
 
 #define BIG	(1024 * 1024)
 
@@ -249,26 +250,12 @@ child_close_from(void)
 	return 0;
 }
 
-static int
-run_child(int (*fn)(void))
-{
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 static void
 test_fd_hygiene(void **state)
 {
 	(void)state;
-	assert_int_equal(run_child(child_std_fds), 0);
-	assert_int_equal(run_child(child_close_from), 0);
+	assert_int_equal(test_run_child(child_std_fds, NULL), 0);
+	assert_int_equal(test_run_child(child_close_from, NULL), 0);
 }
 
 int

@@ -22,37 +22,9 @@
 
 #include "lib/buf.h"
 #include "lib/priv.h"
+#include "tests/lib/testutil.h"
 
 #define NOBODY	65534
-
-/* Run fn in a child; return its exit status, its output in out. */
-static int
-in_child(int (*fn)(void), struct buf *out)
-{
-	int p[2], status;
-	char chunk[256];
-	ssize_t n;
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		dup2(p[1], STDOUT_FILENO);
-		int rc = fn();
-
-		fflush(stdout);
-		_exit(rc);
-	}
-	close(p[1]);
-	while ((n = read(p[0], chunk, sizeof(chunk))) > 0)
-		buf_append(out, chunk, (size_t)n);
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
 
 /* The value of a "Name:\tHEX" line of /proc/self/status. */
 static unsigned long long
@@ -110,7 +82,7 @@ test_become_nobody(void **state)
 
 	(void)state;
 	need_root();
-	assert_int_equal(in_child(child_become_nobody, &out), 0);
+	assert_int_equal(test_run_child(child_become_nobody, &out), 0);
 	buf_free(&out);
 }
 
@@ -151,7 +123,7 @@ test_become_with_groups(void **state)
 
 	(void)state;
 	need_root();
-	assert_int_equal(in_child(child_become_groups, &out), 0);
+	assert_int_equal(test_run_child(child_become_groups, &out), 0);
 	buf_free(&out);
 }
 
@@ -177,7 +149,7 @@ test_become_root_again_fails(void **state)
 
 	(void)state;
 	need_root();
-	assert_int_equal(in_child(child_cannot_return, &out), 0);
+	assert_int_equal(test_run_child(child_cannot_return, &out), 0);
 	assert_non_null(strstr(buf_cstr(&out), "setgroups"));
 	buf_free(&out);
 }
@@ -212,7 +184,7 @@ test_drop_setgid(void **state)
 
 	(void)state;
 	need_root();
-	assert_int_equal(in_child(child_drop_setgid, &out), 0);
+	assert_int_equal(test_run_child(child_drop_setgid, &out), 0);
 	buf_free(&out);
 }
 
@@ -264,27 +236,24 @@ child_caps_limit(void)
 static void
 test_caps_limit(void **state)
 {
-	struct buf out = BUF_INIT;
-	char dir[] = "/tmp/test_priv.XXXXXX";
+	struct buf out = BUF_INIT, dir = BUF_INIT, path = BUF_INIT;
 	int fd;
 
 	(void)state;
 	need_root();
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(chmod(dir, 0755), 0);
-	victim = malloc(strlen(dir) + 8);
-	assert_non_null(victim);
-	sprintf(victim, "%s/secret", dir);
+	test_mktree(&dir, "test_priv");
+	buf_setf(&path, "%s/secret", buf_cstr(&dir));
+	victim = path.data;
 	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(chown(victim, 12345, 12345), 0);
-	assert_int_equal(in_child(child_caps_limit, &out), 0);
+	assert_int_equal(test_run_child(child_caps_limit, &out), 0);
 	/* The child's report names the capability that verify objected to. */
 	assert_non_null(strstr(buf_cstr(&out), "cap_setgid permitted"));
-	unlink(victim);
-	rmdir(dir);
-	free(victim);
+	assert_int_equal(test_rmtree(buf_cstr(&dir)), 0);
+	buf_free(&dir);
+	buf_free(&path);
 	buf_free(&out);
 }
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
+#include "tests/lib/testutil.h"
 #include "lib/safeopen.h"
 
 static char top[64];
@@ -71,12 +72,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	close(topfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rmtree(top);
 }
 
 /* Number of open descriptors of this process. */
