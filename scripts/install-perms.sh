@@ -3,20 +3,29 @@
 #
 # Run by `make install` (install-data-hook) with these variables in the
 # environment: DESTDIR, OWNERS (yes, no or auto), SUBMIT_GROUP, POSTERN_USER,
-# QUEUE_DIR, MAIL_SPOOL, CONFIG_DIR, SBINDIR, LIBEXECDIR.
+# QUEUE_DIR, MAIL_SPOOL, CONFIG_DIR, SBINDIR, LIBEXECDIR.  They come from
+# configure and the installer; nothing else is read.
 #
 # It creates the directories of DESIGN.md's table with their modes (also
-# under DESTDIR, unprivileged) and, when it sets owners (OWNERS=yes, or auto
-# as root without DESTDIR), chowns them and the installed programs.  The
-# setgid bit of sendmail is set only together with its group.  Programs not
-# installed (yet) are skipped.  Running it twice changes nothing.  One line
-# is printed per change.
+# under DESTDIR, unprivileged) and sets the modes of the installed programs.
+# When it sets owners (OWNERS=yes, or auto as root without DESTDIR) it also
+# chowns them, and the group SUBMIT_GROUP must exist.  The setgid bit of
+# sendmail is set only together with its group.  Programs not installed
+# (yet) are skipped.  An existing mail spool is the admin's and is left as
+# it is.  Running it twice changes nothing.  One line is printed per change.
+#
+# Diagnostics: "install-perms: PATH: REASON" on stderr, exit 1.
+#
+# SECURITY: as root it chowns and chmods paths under system directories: a
+# queue directory or program that is a symbolic link is refused rather
+# than followed, so a link planted there cannot redirect a chown.
 set -eu
 
 : "${SUBMIT_GROUP:?}" "${QUEUE_DIR:?}" "${MAIL_SPOOL:?}" "${CONFIG_DIR:?}"
 : "${SBINDIR:?}" "${LIBEXECDIR:?}"
 DESTDIR=${DESTDIR:-}
 OWNERS=${OWNERS:-auto}
+POSTERN_USER=${POSTERN_USER:-postern}
 me=install-perms
 
 case $OWNERS in
@@ -36,6 +45,20 @@ if [ "$owners" = yes ] && ! getent group "$SUBMIT_GROUP" >/dev/null; then
 	    "'groupadd --system $SUBMIT_GROUP' (./quickstart does this)" >&2
 	exit 1
 fi
+if [ "$owners" = yes ] && ! getent passwd "$POSTERN_USER" >/dev/null; then
+	# Not needed to install; the queue runner needs it to relay.
+	echo "$me: warning: user '$POSTERN_USER' does not exist: create it with" \
+	    "'useradd --system --no-create-home $POSTERN_USER' before starting" \
+	    "postern-queue" >&2
+fi
+
+# refuse_link PATH: stop if PATH is a symbolic link.
+refuse_link() {
+	if [ -L "$1" ]; then
+		echo "$me: $1: is a symbolic link: refusing to change it" >&2
+		exit 1
+	fi
+}
 
 # set_mode PATH MODE: chmod when the mode differs.
 set_mode() {
@@ -58,9 +81,10 @@ set_owner() {
 }
 
 # dir PATH USER GROUP MODE: create if missing, then owner, then mode
-# (chown clears setgid bits, so the mode comes last).
+# (chown may clear set-id bits, so the mode comes last).
 dir() {
 	p=$DESTDIR$1
+	refuse_link "$p"
 	if [ ! -d "$p" ]; then
 		mkdir -p "$p"
 		echo "$me: created $p"
@@ -69,9 +93,10 @@ dir() {
 	set_mode "$p" "$4"
 }
 
-# prog PATH USER GROUP MODE MODE_WITHOUT_OWNERS
+# prog PATH USER GROUP MODE MODE_WITHOUT_OWNERS: a program, if installed.
 prog() {
 	p=$DESTDIR$1
+	refuse_link "$p"
 	[ -f "$p" ] || return 0
 	set_owner "$p" "$2" "$3"
 	if [ "$owners" = yes ]; then
@@ -81,7 +106,12 @@ prog() {
 	fi
 }
 
-dir "$CONFIG_DIR" root root 0755
+# An admin may keep the configuration elsewhere behind a link: theirs.
+if [ -L "$DESTDIR$CONFIG_DIR" ]; then
+	echo "$me: $DESTDIR$CONFIG_DIR: is a symbolic link: left as it is" >&2
+else
+	dir "$CONFIG_DIR" root root 0755
+fi
 dir "$QUEUE_DIR" root root 0755
 dir "$QUEUE_DIR/submit" root "$SUBMIT_GROUP" 0750
 dir "$QUEUE_DIR/submit/tmp" root "$SUBMIT_GROUP" 3770
@@ -89,12 +119,14 @@ dir "$QUEUE_DIR/submit/new" root "$SUBMIT_GROUP" 3770
 dir "$QUEUE_DIR/submit/bad" root root 0700
 dir "$QUEUE_DIR/queue" root root 0700
 
-# The mail spool: an existing one is the admin's and is left as it is.
+# The mail spool: an existing one (or a link to one, as on Fedora) is the
+# admin's and is left as it is.
 if [ ! -d "$DESTDIR$MAIL_SPOOL" ]; then
 	if getent group mail >/dev/null; then
 		dir "$MAIL_SPOOL" root mail 2775
 	else
-		echo "$me: no 'mail' group: $MAIL_SPOOL gets mode 1777" >&2
+		echo "$me: warning: no 'mail' group: $DESTDIR$MAIL_SPOOL gets" \
+		    "mode 1777 (sticky, world-writable)" >&2
 		dir "$MAIL_SPOOL" root root 1777
 	fi
 fi

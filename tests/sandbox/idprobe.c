@@ -1,7 +1,16 @@
 /*
  * idprobe: print the process's user and group ids, for the sandbox tests
- * that prove setgid installation works.  Output is one line:
- * "ruid=R euid=E suid=S rgid=R egid=E sgid=S groups=G1,G2".
+ * that prove a setgid installation works (tests/sandbox/setgid.sh).
+ *
+ * Input: none; it reads only its own credentials.  Output: one line on
+ * stdout,
+ *	ruid=R euid=E suid=S rgid=R egid=E sgid=S groups=G1,G2,...
+ * with the supplementary groups in the kernel's order ("groups=" alone when
+ * there are none).  Exit 0, or 1 with a message on stderr when a call or
+ * the write fails.
+ *
+ * SECURITY: installed setgid in the sandbox only; it opens nothing, reads
+ * no environment and takes no arguments.
  */
 #include <config.h>
 
@@ -10,6 +19,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Print the ids and supplementary groups of this process. */
 int
 main(void)
 {
@@ -18,26 +28,36 @@ main(void)
 	gid_t *groups;
 	int n, i;
 
-	if (getresuid(&ruid, &euid, &suid) < 0 ||
-	    getresgid(&rgid, &egid, &sgid) < 0) {
+	if (getresuid(&ruid, &euid, &suid) == -1 ||
+	    getresgid(&rgid, &egid, &sgid) == -1) {
 		perror("idprobe: getresuid/getresgid");
 		return 1;
 	}
-	if ((n = getgroups(0, NULL)) < 0) {
+	if ((n = getgroups(0, NULL)) == -1) {
 		perror("idprobe: getgroups");
 		return 1;
 	}
+	/* One spare entry: calloc(0) may return NULL. */
 	groups = calloc((size_t)n + 1, sizeof(*groups));
-	if (groups == NULL || (n = getgroups(n, groups)) < 0) {
-		perror("idprobe: getgroups");
+	if (groups == NULL) {
+		perror("idprobe: calloc");
 		return 1;
 	}
-	printf("ruid=%u euid=%u suid=%u rgid=%u egid=%u sgid=%u groups=",
-	    (unsigned)ruid, (unsigned)euid, (unsigned)suid, (unsigned)rgid,
-	    (unsigned)egid, (unsigned)sgid);
+	if ((n = getgroups(n, groups)) == -1) {
+		perror("idprobe: getgroups");
+		free(groups);
+		return 1;
+	}
+	(void)printf("ruid=%u euid=%u suid=%u rgid=%u egid=%u sgid=%u groups=",
+	    (unsigned int)ruid, (unsigned int)euid, (unsigned int)suid,
+	    (unsigned int)rgid, (unsigned int)egid, (unsigned int)sgid);
 	for (i = 0; i < n; i++)
-		printf("%s%u", i ? "," : "", (unsigned)groups[i]);
-	printf("\n");
+		(void)printf("%s%u", i > 0 ? "," : "", (unsigned int)groups[i]);
+	(void)printf("\n");
 	free(groups);
-	return fflush(stdout) == 0 ? 0 : 1;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("idprobe: stdout");
+		return 1;
+	}
+	return 0;
 }
