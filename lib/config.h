@@ -38,6 +38,14 @@ enum config_type {
 	X(postern_user, CT_NAME, POSTERN_USER, 0, 0, NULL) \
 	X(message_size_limit, CT_SIZE, "64m", 1024, 4294967295LL, NULL) \
 	X(recipient_delimiter, CT_STR, "+", 0, 0, NULL) \
+	X(home_mailbox, CT_STR, "", 0, 0, NULL) \
+	X(mailbox_quoting, CT_ENUM, "mboxrd", 0, 0, "mboxrd|mboxo") \
+	X(mailbox_locks, CT_LIST, "dotlock, fcntl", 0, 0, NULL) \
+	X(lock_timeout, CT_TIME, "60s", 1, 86400, NULL) \
+	X(stale_lock_time, CT_TIME, "500s", 10, 604800, NULL) \
+	X(lmtp_recipient_limit, CT_INT, "1000", 1, 100000, NULL) \
+	X(lmtp_timeout, CT_TIME, "300s", 1, 86400, NULL) \
+	X(temp_directory, CT_PATH, "/var/tmp", 0, 0, NULL) \
 	X(trusted_users, CT_LIST, "root", 0, 0, NULL)
 
 enum config_key {

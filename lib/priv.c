@@ -12,9 +12,11 @@
  * the old ids back and treat success as fatal (OpenSSH uidswap.c's
  * permanently_set_uid).  A process that has become a user also holds no
  * capability: checked, not assumed.  priv_caps_limit() trims the bounding
- * set as well, so no later execve() as root can regain what was dropped;
- * that is why securebits are left alone (SECBIT_NOROOT would add nothing
- * once the bounding set is trimmed, and needs CAP_SETPCAP kept).
+ * set as well, so no later execve() as root can regain what was dropped.
+ * What the bounding set still holds (a program's kept capabilities) an
+ * execve() as uid 0 would give back: priv_secure_noroot() sets the locked
+ * SECBIT_NOROOT for programs whose uid-0 children must stay powerless
+ * (mail.local delivering to root).
  */
 #include <config.h>
 
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/securebits.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -379,6 +382,40 @@ priv_caps_limit(const cap_value_t *keep, size_t nkeep, struct buf *why)
 		return -1;
 	}
 	return priv_caps_verify(keep, nkeep, why);
+}
+
+/* Root that execs gains nothing: SECBIT_NOROOT, locked. */
+int
+priv_secure_noroot(struct buf *why)
+{
+	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+
+	if (bits < 0 || prctl(PR_SET_SECUREBITS,
+	    (unsigned long)bits | SECBIT_NOROOT | SECBIT_NOROOT_LOCKED,
+	    0, 0, 0) < 0) {
+		buf_printf(why, "cannot set SECBIT_NOROOT: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop every capability this process still has. */
+int
+priv_caps_clear(struct buf *why)
+{
+	cap_t none;
+
+	if ((none = cap_init()) == NULL) {
+		buf_printf(why, "cap_init: %s", strerror(errno));
+		return -1;
+	}
+	if (cap_set_proc(none) < 0) {
+		buf_printf(why, "cap_set_proc: %s", strerror(errno));
+		(void)cap_free(none);
+		return -1;
+	}
+	(void)cap_free(none);
+	return priv_verify_no_caps(why);
 }
 
 /* Check that the process holds exactly keep[] and nothing else anywhere. */

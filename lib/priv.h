@@ -54,6 +54,13 @@ int	 priv_drop_setgid(struct buf *why);
  * bounding set, and set SECBIT_NOROOT-free keep-caps off.  Verified after.
  */
 int	 priv_caps_limit(const cap_value_t *keep, size_t nkeep, struct buf *why);
+/*
+ * Set SECBIT_NOROOT (locked): from now on, execve() as uid 0 no longer
+ * gives capabilities.  Needs CAP_SETPCAP, so call before priv_caps_limit.
+ */
+int	 priv_secure_noroot(struct buf *why);
+/* Empty the permitted, effective and inheritable sets; verified. */
+int	 priv_caps_clear(struct buf *why);
 /* 0 when the permitted set is exactly keep[], else -1 with the reason. */
 int	 priv_caps_verify(const cap_value_t *keep, size_t nkeep, struct buf *why);
 

@@ -12,7 +12,9 @@ rc=$?
 tap_is "an empty file: exit 0" "$rc" 0
 for k in myhostname queue_directory mail_spool_directory alias_file \
     default_user submit_group postern_user message_size_limit \
-    recipient_delimiter trusted_users; do
+    recipient_delimiter home_mailbox mailbox_quoting mailbox_locks \
+    lock_timeout stale_lock_time lmtp_recipient_limit lmtp_timeout \
+    temp_directory trusted_users; do
 	case $out in
 	*"$k = "*) tap_ok "dump has $k" ;;
 	*) tap_fail "dump has $k" "$out" ;;

@@ -1,0 +1,546 @@
+/*
+ * lmtp: the RFC 2033 server of "mail.local -l", on stdin/stdout (or a
+ * socket passed as both by systemd's Accept=yes).
+ *
+ * Input: commands and message data from the LMTP client (an MTA; treated
+ * as untrusted).  Commands are dispatched from a table of {verb, handler,
+ * states allowed}; a command line longer than LMTP_LINE_MAX gets
+ * "500 5.5.2".  Extensions: PIPELINING (replies are buffered and flushed
+ * only before the server would wait for input), ENHANCEDSTATUSCODES,
+ * 8BITMIME (not with -7), SIZE, CHUNKING (BDAT).  After DATA or BDAT LAST
+ * there is one reply per accepted recipient, in RCPT order.  Every reply
+ * carries an RFC 3463 code.  The session ends after lmtp_timeout of
+ * silence ("421 4.4.2"), at QUIT, or when the client goes away; a message
+ * whose data did not end properly is never delivered.
+ *
+ * Diagnostics: replies; a syslog line per recipient (deliver.c) and one per
+ * session problem.
+ *
+ * SECURITY: runs as root with CAP_SETUID/CAP_SETGID only; all delivery is
+ * in children (deliver.c).  Every input is bounded: line length, recipient
+ * count (lmtp_recipient_limit), message size (message_size_limit; the rest
+ * of an oversized message is read and dropped).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "lib/address.h"
+#include "lib/config.h"
+#include "lib/exitcode.h"
+#include "lib/iox.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+#include "mail.local/mail_local.h"
+
+#define LMTP_LINE_MAX	2048	/* RFC 5321 says at least 512 */
+
+enum lmtp_state {
+	ST_START = 0x01,	/* before LHLO */
+	ST_READY = 0x02,	/* after LHLO, no transaction */
+	ST_MAIL = 0x04,		/* after MAIL FROM */
+	ST_RCPT = 0x08,		/* at least one recipient accepted */
+	ST_BDAT = 0x10,		/* inside a BDAT sequence */
+	ST_ANY = 0x1f
+};
+
+struct lmtp {
+	struct reader rd;
+	int	 out;
+	struct buf obuf;
+	enum lmtp_state state;
+	bool	 quit;
+	bool	 dead;		/* the client is gone or timed out */
+	char	*sender;
+	struct rcpt *rcpts;
+	size_t	 nrcpt, nalloc;
+	size_t	 nrefused;	/* RCPTs refused in this transaction */
+	struct spool sp;
+	char	 session[32];
+	char	 msgid[32];
+	unsigned nmsg;
+};
+
+/* Queue a reply line; flushed before the next blocking read. */
+static void
+lmtp_reply(struct lmtp *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+lmtp_reply(struct lmtp *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&l->obuf, fmt, ap);
+	va_end(ap);
+	buf_append(&l->obuf, "\r\n", 2);
+}
+
+static void
+lmtp_flush(void *arg)
+{
+	struct lmtp *l = arg;
+
+	if (l->obuf.len == 0)
+		return;
+	if (!l->dead && iox_write_full(l->out, l->obuf.data, l->obuf.len) < 0)
+		l->dead = true;
+	buf_reset(&l->obuf);
+}
+
+/* Forget the transaction. */
+static void
+lmtp_reset(struct lmtp *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nrcpt; i++)
+		rcpt_free(&l->rcpts[i]);
+	l->nrcpt = 0;
+	l->nrefused = 0;
+	free(l->sender);
+	l->sender = NULL;
+	spool_reset(&l->sp);
+	l->state = ST_READY;
+}
+
+/* "NAME:" case-insensitively at the start of arg; returns what follows. */
+static const char *
+lmtp_prefix(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(arg, name, n) == 0 ? arg + n : NULL;
+}
+
+/* Is the word (len bytes) this keyword, in any case? */
+static bool
+lmtp_word_is(const char *word, size_t len, const char *kw)
+{
+	return strlen(kw) == len && strncasecmp(word, kw, len) == 0;
+}
+
+/* The end of "<path>" in s, or NULL. */
+static const char *
+lmtp_path_end(const char *s)
+{
+	bool quoted = false;
+
+	if (*s != '<')
+		return NULL;
+	for (s++; *s != '\0'; s++) {
+		if (*s == '\\' && quoted && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (*s == '>' && !quoted)
+			return s + 1;
+	}
+	return NULL;
+}
+
+static void
+cmd_lhlo(struct lmtp *l, const char *arg)
+{
+	if (*arg == '\0') {
+		lmtp_reply(l, "501 5.5.4 LHLO needs a host name");
+		return;
+	}
+	if (l->state != ST_START)
+		lmtp_reset(l);
+	lmtp_reply(l, "250-%s", ml_opts.hostname);
+	lmtp_reply(l, "250-PIPELINING");
+	lmtp_reply(l, "250-ENHANCEDSTATUSCODES");
+	if (!ml_opts.no_8bit)
+		lmtp_reply(l, "250-8BITMIME");
+	lmtp_reply(l, "250-SIZE %lld", config_num(CF_message_size_limit));
+	lmtp_reply(l, "250 CHUNKING");
+	l->state = ST_READY;
+}
+
+static void
+cmd_helo(struct lmtp *l, const char *arg)
+{
+	(void)arg;
+	lmtp_reply(l, "500 5.5.1 this is LMTP: use LHLO");
+}
+
+static void
+cmd_mail(struct lmtp *l, const char *arg)
+{
+	struct buf path = BUF_INIT, why = BUF_INIT;
+	const char *p = lmtp_prefix(arg, "FROM:"), *end, *param;
+	unsigned long long size;
+
+	if (p == NULL) {
+		lmtp_reply(l, "501 5.5.4 syntax: MAIL FROM:<address>");
+		return;
+	}
+	while (*p == ' ')
+		p++;
+	if ((end = lmtp_path_end(p)) == NULL ||
+	    addr_parse_path(p, (size_t)(end - p), ADDR_F_UTF8, true, &path,
+	    &why) < 0) {
+		lmtp_reply(l, "501 5.1.7 bad sender address: %s",
+		    why.len ? buf_cstr(&why) : "syntax");
+		goto out;
+	}
+	for (param = end; *param != '\0';) {
+		const char *word;
+		size_t len;
+
+		while (*param == ' ')
+			param++;
+		word = param;
+		len = strcspn(word, " ");
+		param += len;
+		if (len == 0)
+			continue;
+		if (len > 5 && strncasecmp(word, "SIZE=", 5) == 0) {
+			char *e;
+
+			errno = 0;
+			size = strtoull(word + 5, &e, 10);
+			if (e != word + len || errno != 0 || word[5] < '0' ||
+			    word[5] > '9') {
+				lmtp_reply(l, "501 5.5.4 bad SIZE parameter");
+				goto out;
+			}
+			if (size > (unsigned long long)config_num(
+			    CF_message_size_limit)) {
+				lmtp_reply(l, "552 5.3.4 message size exceeds "
+				    "the limit of %lld bytes",
+				    config_num(CF_message_size_limit));
+				goto out;
+			}
+		} else if (lmtp_word_is(word, len, "BODY=7BIT") ||
+		    lmtp_word_is(word, len, "BODY=BINARYMIME") ||
+		    (!ml_opts.no_8bit && lmtp_word_is(word, len,
+		    "BODY=8BITMIME"))) {
+			;	/* delivered as is */
+		} else {
+			lmtp_reply(l, "555 5.5.4 unsupported parameter %.*s",
+			    (int)(len > 64 ? 64 : len), word);
+			goto out;
+		}
+	}
+	l->sender = buf_steal(&path);
+	l->state = ST_MAIL;
+	ml_make_id(l->msgid, sizeof(l->msgid));
+	lmtp_reply(l, "250 2.1.0 sender ok");
+out:
+	buf_free(&path);
+	buf_free(&why);
+}
+
+static void
+cmd_rcpt(struct lmtp *l, const char *arg)
+{
+	struct buf path = BUF_INIT, why = BUF_INIT;
+	const char *p = lmtp_prefix(arg, "TO:"), *end;
+	struct rcpt r;
+	int rc;
+
+	if (p == NULL) {
+		lmtp_reply(l, "501 5.5.4 syntax: RCPT TO:<address>");
+		return;
+	}
+	while (*p == ' ')
+		p++;
+	if ((end = lmtp_path_end(p)) == NULL ||
+	    addr_parse_path(p, (size_t)(end - p), ADDR_F_UTF8 |
+	    ADDR_F_NO_DOMAIN, false, &path, &why) < 0) {
+		lmtp_reply(l, "501 5.1.3 bad recipient address: %s",
+		    why.len ? buf_cstr(&why) : "syntax");
+		goto out;
+	}
+	if (end[strspn(end, " ")] != '\0') {
+		lmtp_reply(l, "555 5.5.4 RCPT parameters are not supported");
+		goto out;
+	}
+	if (l->nrcpt >= (size_t)config_num(CF_lmtp_recipient_limit)) {
+		lmtp_reply(l, "452 4.5.3 too many recipients");
+		goto out;
+	}
+	rc = resolve_rcpt(path.data, path.len, &r, &why);
+	if (rc != EX_OK) {
+		struct ex_reply rep;
+
+		ex_to_reply(rc, &rep);
+		lmtp_reply(l, "%d %s <%s>: %s", rep.code, rep.dsn,
+		    buf_cstr(&path), buf_cstr(&why));
+		rcpt_free(&r);
+		l->nrefused++;
+		goto out;
+	}
+	if (l->nrcpt == l->nalloc) {
+		l->nalloc = l->nalloc ? l->nalloc * 2 : 8;
+		l->rcpts = xreallocarray(l->rcpts, l->nalloc,
+		    sizeof(*l->rcpts));
+	}
+	l->rcpts[l->nrcpt++] = r;
+	l->state = ST_RCPT;
+	lmtp_reply(l, "250 2.1.5 <%s> ok", buf_cstr(&path));
+out:
+	buf_free(&path);
+	buf_free(&why);
+}
+
+/*
+ * The reply for a delivery result: the status's reply, or, when the
+ * delivery named a more precise RFC 3463 code, a reply code of its class
+ * (x.2.x mailbox problems get 452/552, as Postfix and sendmail answer).
+ */
+static void
+lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep)
+{
+	ex_to_reply(status, rep);
+	if (dsn == NULL || (dsn[0] != '4' && dsn[0] != '5') || dsn[1] != '.')
+		return;
+	rep->dsn = dsn;
+	if (dsn[0] == '4')
+		rep->code = strncmp(dsn, "4.2.", 4) == 0 ? 452 : 451;
+	else
+		rep->code = strncmp(dsn, "5.2.", 4) == 0 ||
+		    strcmp(dsn, "5.3.4") == 0 ? 552 : 550;
+}
+
+/* One reply per recipient for the spooled message. */
+static void
+lmtp_deliver_all(struct lmtp *l)
+{
+	size_t i;
+
+	if (spool_finish(&l->sp) < 0) {
+		for (i = 0; i < l->nrcpt; i++) {
+			if (l->sp.too_big)
+				lmtp_reply(l, "552 5.3.4 <%s> message size "
+				    "exceeds the limit", l->rcpts[i].addr);
+			else
+				lmtp_reply(l, "451 4.3.0 <%s> cannot spool "
+				    "the message: %s", l->rcpts[i].addr,
+				    strerror(l->sp.err));
+		}
+		return;
+	}
+	for (i = 0; i < l->nrcpt; i++) {
+		struct rcpt *r = &l->rcpts[i];
+		struct ex_reply rep;
+
+		deliver_rcpt(&l->sp, l->sender, r, l->msgid);
+		lmtp_status_reply(r->status, r->dsn, &rep);
+		lmtp_reply(l, "%d %s <%s> %s", rep.code, rep.dsn, r->addr,
+		    r->status == EX_OK ? "delivered" :
+		    r->text ? r->text : rep.text);
+	}
+	l->nmsg++;
+}
+
+static void
+cmd_data(struct lmtp *l, const char *arg)
+{
+	if (*arg != '\0') {
+		lmtp_reply(l, "501 5.5.4 DATA takes no arguments");
+		return;
+	}
+	if (l->state != ST_RCPT) {
+		lmtp_reply(l, "503 5.5.1 no valid recipients");
+		return;
+	}
+	lmtp_reply(l, "354 go ahead, end with <CRLF>.<CRLF>");
+	if (reader_data(&l->rd, &l->sp) < 0) {
+		/* No end marker: nothing is delivered. */
+		l->dead = true;
+		return;
+	}
+	lmtp_deliver_all(l);
+	lmtp_reset(l);
+}
+
+static void
+cmd_bdat(struct lmtp *l, const char *arg)
+{
+	unsigned long long n;
+	bool last = false;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || errno != 0 ||
+	    (*end != '\0' && *end != ' ')) {
+		/* The chunk size is unknown: the session cannot go on. */
+		lmtp_reply(l, "501 5.5.4 syntax: BDAT size [LAST]");
+		l->quit = true;
+		return;
+	}
+	while (*end == ' ')
+		end++;
+	if (strcasecmp(end, "LAST") == 0)
+		last = true;
+	else if (*end != '\0') {
+		lmtp_reply(l, "501 5.5.4 syntax: BDAT size [LAST]");
+		l->quit = true;
+		return;
+	}
+	if (!(l->state & (ST_RCPT | ST_BDAT))) {
+		(void)reader_chunk(&l->rd, NULL, n);
+		lmtp_reply(l, "503 5.5.1 no valid recipients");
+		return;
+	}
+	if (reader_chunk(&l->rd, &l->sp, n) < 0) {
+		l->dead = true;
+		return;
+	}
+	if (!last) {
+		l->state = ST_BDAT;
+		lmtp_reply(l, "250 2.0.0 %llu octets received", n);
+		return;
+	}
+	lmtp_deliver_all(l);
+	lmtp_reset(l);
+}
+
+static void
+cmd_rset(struct lmtp *l, const char *arg)
+{
+	(void)arg;
+	lmtp_reset(l);
+	lmtp_reply(l, "250 2.0.0 ok");
+}
+
+static void
+cmd_noop(struct lmtp *l, const char *arg)
+{
+	(void)arg;
+	lmtp_reply(l, "250 2.0.0 ok");
+}
+
+static void
+cmd_vrfy(struct lmtp *l, const char *arg)
+{
+	(void)arg;
+	lmtp_reply(l, "252 2.5.0 cannot verify, but will try delivery");
+}
+
+static void
+cmd_quit(struct lmtp *l, const char *arg)
+{
+	(void)arg;
+	lmtp_reply(l, "221 2.0.0 %s closing connection", ml_opts.hostname);
+	l->quit = true;
+}
+
+/* The command table: verb, handler, states it is allowed in. */
+static const struct lmtp_cmd {
+	const char *verb;
+	void	(*fn)(struct lmtp *, const char *);
+	int	 states;
+} lmtp_cmds[] = {
+	{ "LHLO", cmd_lhlo, ST_ANY & ~ST_BDAT },
+	{ "HELO", cmd_helo, ST_ANY },
+	{ "EHLO", cmd_helo, ST_ANY },
+	{ "MAIL", cmd_mail, ST_READY },
+	{ "RCPT", cmd_rcpt, ST_MAIL | ST_RCPT },
+	{ "DATA", cmd_data, ST_MAIL | ST_RCPT },
+	{ "BDAT", cmd_bdat, ST_ANY },	/* it checks: data must be read */
+	{ "RSET", cmd_rset, ST_ANY & ~ST_START },
+	{ "NOOP", cmd_noop, ST_ANY },
+	{ "VRFY", cmd_vrfy, ST_ANY },
+	{ "QUIT", cmd_quit, ST_ANY },
+};
+
+/* The reply for a command given in the wrong state. */
+static void
+lmtp_bad_sequence(struct lmtp *l, const struct lmtp_cmd *c)
+{
+	if (l->state == ST_START)
+		lmtp_reply(l, "503 5.5.1 send LHLO first");
+	else if (l->state == ST_BDAT)
+		lmtp_reply(l, "503 5.5.1 only BDAT may follow BDAT");
+	else if (strcmp(c->verb, "MAIL") == 0)
+		lmtp_reply(l, "503 5.5.1 nested MAIL command");
+	else
+		lmtp_reply(l, "503 5.5.1 send MAIL FROM first");
+}
+
+/* Run one session; the exit status of mail.local -l. */
+int
+lmtp_session(int in, int out)
+{
+	struct lmtp l;
+	struct buf line = BUF_INIT, why = BUF_INIT;
+	int rc = EX_OK;
+
+	memset(&l, 0, sizeof(l));
+	reader_init(&l.rd, in, (int)config_num(CF_lmtp_timeout) * 1000);
+	l.rd.before_block = lmtp_flush;
+	l.rd.arg = &l;
+	l.out = out;
+	l.state = ST_START;
+	ml_make_id(l.session, sizeof(l.session));
+	if (spool_open(&l.sp, config_num(CF_message_size_limit), &why) < 0) {
+		log_error("%s", buf_cstr(&why));
+		lmtp_reply(&l, "421 4.3.0 %s cannot spool: try again later",
+		    ml_opts.hostname);
+		lmtp_flush(&l);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	lmtp_reply(&l, "220 %s LMTP postern mail.local ready",
+	    ml_opts.hostname);
+	while (!l.quit && !l.dead) {
+		const struct lmtp_cmd *c = NULL;
+		const char *arg;
+		size_t i, vlen;
+		int n = reader_line(&l.rd, &line, LMTP_LINE_MAX);
+
+		if (n == -2) {
+			lmtp_reply(&l, "500 5.5.2 line too long");
+			continue;
+		}
+		if (n <= 0) {
+			if (l.rd.timed_out) {
+				lmtp_reply(&l, "421 4.4.2 %s timeout, closing",
+				    ml_opts.hostname);
+				log_warn("%s: timeout after %u messages",
+				    l.session, l.nmsg);
+			}
+			break;
+		}
+		if (buf_has_nul(&line)) {
+			lmtp_reply(&l, "500 5.5.2 NUL in command");
+			continue;
+		}
+		vlen = strcspn(buf_cstr(&line), " ");
+		arg = line.data + vlen;
+		while (*arg == ' ')
+			arg++;
+		for (i = 0; i < sizeof(lmtp_cmds) / sizeof(lmtp_cmds[0]); i++)
+			if (strlen(lmtp_cmds[i].verb) == vlen &&
+			    strncasecmp(line.data, lmtp_cmds[i].verb, vlen) == 0)
+				c = &lmtp_cmds[i];
+		if (c == NULL)
+			lmtp_reply(&l, "500 5.5.2 unknown command");
+		else if (!(c->states & (int)l.state))
+			lmtp_bad_sequence(&l, c);
+		else
+			c->fn(&l, arg);
+	}
+	lmtp_flush(&l);
+out:
+	lmtp_reset(&l);
+	free(l.rcpts);
+	spool_close(&l.sp);
+	reader_free(&l.rd);
+	buf_free(&line);
+	buf_free(&why);
+	buf_free(&l.obuf);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/*
+ * mail.local: the local delivery agent.  Modules: main (start-up, options,
+ * pipe mode), lmtp (RFC 2033 server), input (buffered reader, DATA and BDAT
+ * framing), spool (the message kept once, canonical LF form), resolve
+ * (recipient -> user), deliver (one child per recipient that becomes the
+ * user), mbox (locks and append), maildir.
+ */
+#ifndef POSTERN_MAIL_LOCAL_H
+#define POSTERN_MAIL_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "lib/buf.h"
+#include "lib/priv.h"
+
+/* Process-wide options from the command line and postern.conf. */
+struct ml_opts {
+	bool	 lmtp;		/* -l */
+	bool	 no_8bit;	/* -7: do not offer 8BITMIME */
+	bool	 quota_perm;	/* -b: a full mailbox is a permanent error */
+	const char *home_file;	/* -h: mbox file below the home directory */
+	const char *hostname;	/* myhostname or uname */
+};
+extern struct ml_opts ml_opts;
+
+/*
+ * The message, spooled once in an unnamed file.  Bytes are the canonical
+ * form: LF line ends, always ending with LF (or empty).
+ */
+struct spool {
+	int	 fd;		/* O_TMPFILE or memfd, read with pread */
+	off_t	 size;
+	off_t	 limit;		/* message_size_limit */
+	bool	 too_big;	/* more than limit arrived; the rest dropped */
+	int	 err;		/* errno of a failed write, 0 if none */
+	struct timespec arrival;
+	struct buf delivered_to; /* Delivered-To: values seen, lower case,
+				  * each followed by '\n' (bounded) */
+	/* Writer state. */
+	char	*obuf;
+	size_t	 olen;
+	bool	 pending_cr;	/* a CR was the last byte of the last put */
+	bool	 in_headers;	/* no empty line seen yet */
+	bool	 at_bol;	/* the next byte starts a line */
+	bool	 hdr_skip;	/* current header line too long to keep */
+	struct buf hdr;		/* the current header line (bounded) */
+	char	 last;		/* last byte written */
+};
+
+int	 spool_open(struct spool *, off_t limit, struct buf *why);
+void	 spool_reset(struct spool *);	/* empty it for the next message */
+void	 spool_close(struct spool *);
+/* Add raw message bytes (CRLF or LF lines); errors are kept in sp->err. */
+void	 spool_put(struct spool *, const char *, size_t);
+/* Flush; add a final LF if missing.  0, or -1 (sp->err or too_big). */
+int	 spool_finish(struct spool *);
+/* Was addr (any case) already in a Delivered-To: header? */
+bool	 spool_seen_delivered_to(const struct spool *, const char *addr);
+
+/* A buffered reader over an fd with an idle timeout. */
+struct reader {
+	int	 fd;
+	int	 timeout_ms;	/* -1: wait forever */
+	char	*buf;
+	size_t	 off, len, cap;
+	bool	 eof;
+	bool	 timed_out;
+	int	 err;
+	/* Called before a read would block (to flush replies); may be NULL. */
+	void	(*before_block)(void *);
+	void	*arg;
+};
+
+void	 reader_init(struct reader *, int fd, int timeout_ms);
+void	 reader_free(struct reader *);
+/* Read more bytes; 1 when some arrived, 0 at EOF, -1 on error or timeout. */
+int	 reader_fill(struct reader *);
+/*
+ * A command line of at most max bytes (without CRLF) into line.  Returns 1,
+ * 0 at EOF, -1 on error/timeout, -2 when the line was longer than max (it
+ * was read and dropped up to its LF).
+ */
+int	 reader_line(struct reader *, struct buf *line, size_t max);
+/*
+ * DATA: dot-unstuffed lines into the spool up to the "." line.  0 at the
+ * end marker, -1 when the input ended, failed or timed out first.
+ */
+int	 reader_data(struct reader *, struct spool *);
+/* BDAT: exactly n raw bytes into the spool (NULL: discard).  0 or -1. */
+int	 reader_chunk(struct reader *, struct spool *, unsigned long long n);
+/* Pipe mode: everything to EOF into the spool; 0 or -1. */
+int	 reader_all(struct reader *, struct spool *);
+
+/* One recipient of a transaction and its result. */
+struct rcpt {
+	char	*addr;		/* as given, unquoted local part[@domain] */
+	char	*user;		/* the passwd name it resolved to */
+	char	*ext;		/* the address extension, or NULL */
+	struct priv_user pw;
+	int	 status;	/* sysexits code */
+	char	*dsn;		/* enhanced status code override, or NULL */
+	char	*text;		/* why, for a failure; where, for success */
+};
+
+/*
+ * Resolve addr to a local user: 0, or a sysexits code with the reason in
+ * why (EX_NOUSER for an unknown user, EX_TEMPFAIL when the passwd lookup
+ * itself failed).
+ */
+int	 resolve_rcpt(const char *addr, size_t len, struct rcpt *, struct buf *why);
+void	 rcpt_free(struct rcpt *);
+
+/*
+ * Deliver the spooled message to r (status, dsn and text are set), with
+ * sender as the envelope sender ("" for the null sender).
+ */
+void	 deliver_rcpt(struct spool *, const char *sender, struct rcpt *,
+	    const char *session);
+
+/* Result of a delivery inside the recipient's child process. */
+struct dresult {
+	int	 status;	/* sysexits code */
+	const char *dsn;	/* NULL: from the code */
+	struct buf text;	/* where it went, or why it failed */
+};
+
+/* The address written in Delivered-To: (user@myhostname for a bare name). */
+void	 deliver_final_addr(struct buf *, const struct rcpt *);
+/* The lines every delivery writes before the message. */
+void	 deliver_headers(struct buf *, const char *sender, const char *rcpt);
+/* mbox and Maildir appends, run as the user.  dir: "" for the spool. */
+void	 mbox_deliver(struct spool *, const char *sender, const struct rcpt *,
+	    int dirfd, const char *dirname, const char *name,
+	    struct dresult *);
+void	 maildir_deliver(struct spool *, const char *sender,
+	    const struct rcpt *, int homefd, const char *home,
+	    const char *path, struct dresult *);
+/* Map an errno from writing a mailbox to a result (ENOSPC -> 4.2.2...). */
+void	 dresult_errno(struct dresult *, int err, const char *what,
+	    const char *obj);
+void	 dresult_why(struct dresult *, int err, const char *what,
+	    const char *why);
+
+/* LMTP session on fds 0/1; returns the exit code. */
+int	 lmtp_session(int in, int out);
+
+/* Unique id for log lines: a session or message id. */
+void	 ml_make_id(char *out, size_t outlen);
+
+#endif
