@@ -220,10 +220,10 @@ dotlock_examine(struct dotlock *lk)
 			lk->rec_size = (off_t)size;
 			lk->rec_ino = ino;
 		}
-		if (dotlock_write(fd, 0, 0, false) < 0) {
-			(void)close(fd);
-			return -1;
-		}
+		/*
+		 * Its content stays until the mailbox is repaired: if this
+		 * process dies too, the next one still knows the size.
+		 */
 		lk->fd = fd;
 		return 1;
 	}
