@@ -129,15 +129,16 @@ spool_header_line(struct spool *sp)
 	    strncasecmp(h, name, sizeof(name) - 1) != 0)
 		return;
 	i = sizeof(name) - 1;
-	while (i < len && (h[i] == ' ' || h[i] == '\t'))
+	while (i < len && isspace((unsigned char)h[i]))	/* also folded */
 		i++;
 	while (len > i && isspace((unsigned char)h[len - 1]))
 		len--;
 	if (len == i || sp->delivered_to.len + (len - i) + 1 > SPOOL_DT_MAX)
 		return;
 	for (; i < len; i++)
-		buf_append_byte(&sp->delivered_to,
-		    (unsigned char)tolower((unsigned char)h[i]));
+		if (h[i] != '\n')	/* unfold */
+			buf_append_byte(&sp->delivered_to,
+			    (unsigned char)tolower((unsigned char)h[i]));
 	buf_append_byte(&sp->delivered_to, '\n');
 }
 
