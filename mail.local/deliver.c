@@ -134,6 +134,7 @@ deliver_child(struct spool *sp, const char *sender, const struct rcpt *r,
 	int fd;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	log_set_flags(LOG_F_SYSLOG);	/* the parent reports to the MTA */
 	/* The LMTP connection is not the child's business. */
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
 	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
@@ -250,6 +251,7 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	struct location loc;
 	struct buf final = BUF_INIT;
 	struct timespec now;
+	struct ex_reply rep;
 	int pfd[2], flags;
 	pid_t pid;
 
@@ -280,16 +282,15 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	buf_free(&final);
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	/* Syslog only: stderr is for the failures the MTA reads. */
+	ex_to_reply(r->status, &rep);
 	flags = log_get_flags();
 	log_set_flags(flags & ~LOG_F_STDERR);
 	log_info("%s: to=<%s>, user=%s, size=%lld, delay=%.2f, dsn=%s, "
 	    "status=%s (%s)", session, r->addr, r->user, (long long)sp->size,
 	    (double)(now.tv_sec - sp->arrival.tv_sec) +
 	    (double)(now.tv_nsec - sp->arrival.tv_nsec) / 1e9,
-	    r->dsn ? r->dsn : r->status == EX_OK ? "2.0.0" :
-	    ex_is_temporary(r->status) ? "4.0.0" : "5.0.0",
-	    r->status == EX_OK ? "sent" :
+	    r->dsn ? r->dsn : rep.dsn, r->status == EX_OK ? "sent" :
 	    ex_is_temporary(r->status) ? "deferred" : "bounced",
-	    r->text ? r->text : "");
+	    r->text ? r->text : rep.text);
 	log_set_flags(flags);
 }
