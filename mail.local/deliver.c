@@ -216,10 +216,17 @@ deliver_collect(pid_t pid, int rfd, struct rcpt *r)
 		;
 	if (w < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
 	    sscanf(buf_cstr(&in), "%d %15s %n", &code, dsn, &consumed) < 2) {
+		struct buf t = BUF_INIT;
+
 		r->status = EX_TEMPFAIL;
-		r->text = xstrdup(w >= 0 && WIFSIGNALED(st) ?
-		    "delivery process killed by a signal" :
-		    "delivery process failed without a report");
+		if (w >= 0 && WIFSIGNALED(st))
+			buf_printf(&t, "delivery process killed by signal %d",
+			    WTERMSIG(st));
+		else
+			buf_printf(&t, "delivery process ended without a "
+			    "report (exit status %d)", w >= 0 &&
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		r->text = buf_steal(&t);
 		buf_free(&in);
 		return;
 	}

@@ -74,6 +74,10 @@ echo hi | "$ml" -f a@b alice+lists
 tap_is "user+ext delivers to user" \
     "$(grep -c '^Delivered-To: alice+lists@test.example' "$spool/alice")" 1
 
+out=$(echo hi | sh -c "trap '' CHLD; exec \"$ml\" -f a@b alice" 2>&1)
+tap_is "started with SIGCHLD ignored (as some MTAs do): still exit 0" \
+    "$?:$out" "0:"
+
 echo hi | "$ml" -f a@b root
 tap_is "mail for root: delivered" "$?" 0
 tap_is "root's mailbox is root's, 0600" "$(stat -c '%U %a' "$spool/root")" \
