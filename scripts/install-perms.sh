@@ -60,13 +60,16 @@ refuse_link() {
 	fi
 }
 
-# set_mode PATH MODE: chmod when the mode differs.
+# set_mode PATH MODE [QUIET_FROM]: chmod when the mode differs; say so
+# unless the mode was QUIET_FROM (a program `make install` has just copied
+# with install's 755: setting its mode again is the normal case, not a
+# change).
 set_mode() {
 	cur=$(stat -c %a "$1")
 	want=$(printf '%o' "0$2")
 	if [ "$cur" != "$want" ]; then
 		chmod "$2" "$1"
-		echo "$me: $1: mode $cur -> $want"
+		[ "$cur" = "${3:-}" ] || echo "$me: $1: mode $cur -> $want"
 	fi
 }
 
@@ -100,9 +103,9 @@ prog() {
 	[ -f "$p" ] || return 0
 	set_owner "$p" "$2" "$3"
 	if [ "$owners" = yes ]; then
-		set_mode "$p" "$4"
+		set_mode "$p" "$4" 755
 	else
-		set_mode "$p" "$5"
+		set_mode "$p" "$5" 755
 	fi
 }
 
