@@ -135,19 +135,30 @@ clean() {
 	sync
 }
 # row NAME CMD...: run benchrun, print msgs/s or the failure.
-printf '%-16s %-22s %10s %10s %12s\n' row program "msg/s" seconds "peak RSS KiB"
+printf '%-16s %-22s %10s %10s %12s %10s\n' row program "msg/s" seconds \
+    "peak RSS KiB" delivered
 # (msg/s counts deliveries: for the 100-recipient row, copies delivered)
+# Messages that arrived: From_ lines in alice's mbox, files in her
+# Maildir's new/ (what the figures count must really be there).
+delivered() {
+	_m=$(grep -c '^From ' /var/mail/alice 2>/dev/null)
+	_d=$(ls /home/alice/Maildir/new 2>/dev/null | wc -l)
+	echo $((${_m:-0} + _d))
+}
 # line ROW PROGRAM "BENCHRUN OUTPUT" [MESSAGES PER RUN]
 line() {
 	_per=${4:-1}
+	_got=$(delivered)
+	[ "$1" != floor ] || _got=-
 	set -- "$1" "$2" $3
 	if [ "${7:-0}" != 0 ]; then
 		printf '%-16s %-22s %10s %10s %12s  (%s of %s runs failed)\n' \
 		    "$1" "$2" "-" "$4" "$6" "$7" "$3"
 	else
-		printf '%-16s %-22s %10s %10s %12s\n' "$1" "$2" \
+		printf '%-16s %-22s %10s %10s %12s %10s\n' "$1" "$2" \
 		    "$(awk -v r="$3" -v s="$4" -v p="$_per" \
-		    'BEGIN { printf "%.0f", r * p / s }')" "$4" "$6"
+		    'BEGIN { printf "%.0f", r * p / s }')" "$4" "$6" \
+		    "$_got/$(($3 * _per))" | sed 's| -/[0-9]*$| -|' 
 	fi
 }
 na() { printf '%-16s %-22s %10s  n/a: %s\n' "$1" "$2" - "$3"; }

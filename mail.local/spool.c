@@ -214,8 +214,11 @@ spool_put(struct spool *sp, const char *p, size_t n)
 			spool_emit(sp, "\r", 1);
 	}
 	for (i = 0; i < n; i++) {
-		if (p[i] != '\r')
-			continue;
+		const char *cr = memchr(p + i, '\r', n - i);
+
+		if (cr == NULL)
+			break;
+		i = (size_t)(cr - p);
 		if (i + 1 == n) {
 			spool_emit(sp, p + start, i - start);
 			sp->pending_cr = true;
