@@ -1,0 +1,171 @@
+/*
+ * addrlist: RFC 5322 address lists (lib/addrlist.h).
+ *
+ * Input: a header field body from a message a local user submitted
+ * (untrusted; unfolded or not).  It is read once, left to right, with the
+ * state of one address at a time: its addr-spec bytes so far, whether an
+ * angle address or a group is open.  Comments are skipped with their
+ * nesting depth counted (bounded by the input), quoted strings and domain
+ * literals are kept as written inside addr-specs.
+ *
+ * Diagnostics: -1 with the reason in why.
+ */
+#include <config.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "lib/addrlist.h"
+
+/* Skip a comment starting at s[*i] == '('; false if unterminated. */
+static bool
+skip_comment(const char *s, size_t len, size_t *i)
+{
+	size_t depth = 0;
+
+	for (; *i < len; (*i)++) {
+		if (s[*i] == '\\') {
+			(*i)++;
+			continue;
+		}
+		if (s[*i] == '(')
+			depth++;
+		else if (s[*i] == ')' && --depth == 0) {
+			(*i)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Copy a quoted string or literal (with its delimiters) into cur. */
+static bool
+copy_delimited(const char *s, size_t len, size_t *i, char end,
+    struct buf *cur)
+{
+	size_t start = *i;
+
+	for ((*i)++; *i < len; (*i)++) {
+		if (s[*i] == '\\' && *i + 1 < len) {
+			(*i)++;
+			continue;
+		}
+		if (s[*i] == end) {
+			(*i)++;
+			buf_append(cur, s + start, *i - start);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Hand over the current address, if any; strip a route. */
+static int
+emit(struct buf *cur, int (*fn)(void *, const char *, size_t), void *arg)
+{
+	const char *a = cur->data;
+	size_t n = cur->len;
+	int rc = 0;
+
+	if (n > 0 && a[0] == '@') {
+		/* "@route,@route:local@domain": the route goes. */
+		const char *colon = memchr(a, ':', n);
+
+		if (colon != NULL) {
+			n -= (size_t)(colon + 1 - a);
+			a = colon + 1;
+		}
+	}
+	if (n > 0)
+		rc = fn(arg, a, n);
+	buf_reset(cur);
+	return rc;
+}
+
+int
+addrlist_parse(const char *s, size_t len,
+    int (*fn)(void *, const char *, size_t), void *arg, struct buf *why)
+{
+	struct buf cur = BUF_INIT;
+	bool angle = false, group = false, had_angle = false;
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < len && rc == 0) {
+		char c = s[i];
+
+		switch (c) {
+		case '(':
+			if (!skip_comment(s, len, &i)) {
+				buf_append_str(why, "unterminated comment");
+				rc = -1;
+			}
+			continue;
+		case '"':
+			if (!copy_delimited(s, len, &i, '"', &cur)) {
+				buf_append_str(why, "unterminated quoted string");
+				rc = -1;
+			}
+			continue;
+		case '[':
+			if (!copy_delimited(s, len, &i, ']', &cur)) {
+				buf_append_str(why, "unterminated domain literal");
+				rc = -1;
+			}
+			continue;
+		case '<':
+			/* What came before was a display name. */
+			buf_reset(&cur);
+			angle = true;
+			had_angle = true;
+			break;
+		case '>':
+			if (angle)
+				angle = false;
+			break;
+		case ':':
+			if (angle) {
+				buf_append_byte(&cur, ':');	/* route */
+			} else if (!group) {
+				/* "name:" opens a group: the name goes. */
+				buf_reset(&cur);
+				group = true;
+			}
+			break;
+		case ';':
+			if (!angle && group) {
+				rc = emit(&cur, fn, arg);
+				group = false;
+				had_angle = false;
+			}
+			break;
+		case ',':
+			if (angle)
+				buf_append_byte(&cur, ',');	/* route */
+			else {
+				rc = emit(&cur, fn, arg);
+				had_angle = false;
+			}
+			break;
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break;
+		default:
+			/* Bytes after a closed <...> are not the address. */
+			if (!had_angle || angle)
+				buf_append_byte(&cur, (unsigned char)c);
+			break;
+		}
+		i++;
+	}
+	if (rc == 0 && angle) {
+		buf_append_str(why, "unterminated angle address");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = emit(&cur, fn, arg);
+	buf_free(&cur);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * submit: the setgid sendmail.  Modules: main (start-up, command line,
+ * modes), message (reading the message, headers, -t), queue (the client
+ * queue file and mailq).
+ */
+#ifndef POSTERN_SUBMIT_H
+#define POSTERN_SUBMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/buf.h"
+#include "lib/cqueue.h"
+
+struct submit {
+	/* From the command line. */
+	bool	 extract;	/* -t */
+	bool	 ignore_dots;	/* -i, -oi */
+	const char *from;	/* -f/-r, NULL: the caller */
+	const char *fullname;	/* -F, NULL: from GECOS */
+	/* The caller. */
+	uid_t	 uid;
+	char	*user;		/* login name */
+	char	*gecos_name;	/* full name from GECOS, may be NULL */
+	bool	 trusted;	/* in trusted_users */
+	const char *hostname;
+	/* The envelope being built. */
+	struct cq_env env;
+	char	 id[64];	/* queue file name and log id */
+	off_t	 limit;		/* message_size_limit */
+};
+
+/* Exit after printing "sendmail: ..." (also to syslog); never returns. */
+_Noreturn void submit_fail(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Add the recipients of an address list; exits 65 on bad ones. */
+void	 submit_add_rcpts(struct submit *, const char *list, size_t len);
+
+/* Read stdin and write the message to fd (after the queue head). */
+off_t	 message_copy(struct submit *, int fd);
+
+/* The queue: open the temp file, commit it into new/, or remove it. */
+int	 queue_open(struct submit *, struct buf *why);
+void	 queue_commit(struct submit *, int fd, off_t size);
+void	 queue_abort(void);
+/* mailq: list the queue (own files, or all for root); the exit status. */
+int	 queue_list(struct submit *);
+
+#endif
