@@ -68,12 +68,27 @@ emit(struct buf *cur, int (*fn)(void *, const char *, size_t), void *arg)
 	int rc = 0;
 
 	if (n > 0 && a[0] == '@') {
-		/* "@route,@route:local@domain": the route goes. */
-		const char *colon = memchr(a, ':', n);
+		/*
+		 * "@route,@route:local@domain": the route goes, up to the
+		 * first ':' outside quoted strings and literals.
+		 */
+		char in = 0;
 
-		if (colon != NULL) {
-			n -= (size_t)(colon + 1 - a);
-			a = colon + 1;
+		for (size_t i = 0; i < n; i++) {
+			if (in != 0) {
+				if (a[i] == '\\')
+					i++;
+				else if (a[i] == in)
+					in = 0;
+			} else if (a[i] == '"')
+				in = '"';
+			else if (a[i] == '[')
+				in = ']';
+			else if (a[i] == ':') {
+				a += i + 1;
+				n -= i + 1;
+				break;
+			}
 		}
 	}
 	if (n > 0)
