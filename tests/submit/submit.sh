@@ -115,6 +115,31 @@ printf 'From: A <alice@test.example>\nTo: bob@example.org\nSubject: [PATCH] x\n\
     sb_as alice "$sm" -i bob@example.org
 tap_is "git send-email's -i addr: exit 0" "$?:$(count)" "0:1"
 
+# Real MUAs, with their default sendmail path /usr/sbin/sendmail.
+for mua in s-nail mutt; do
+	clean
+	if ! command -v $mua >/dev/null; then
+		tap_skip "$mua sends through sendmail" "$mua is not installed"
+		continue
+	fi
+	printf 'written in %s\n' "$mua" >/tmp/body
+	chmod 644 /tmp/body
+	case $mua in
+	s-nail) sb_as alice env MAILRC=/dev/null s-nail -n -s "via $mua" \
+	    bob@example.org </tmp/body >/dev/null 2>&1 ;;
+	mutt) sb_as alice env TERM=dumb mutt -n -F /dev/null -s "via $mua" \
+	    bob@example.org </tmp/body >/dev/null 2>&1 ;;
+	esac
+	out=$("$dump" "$q/new/$(newest)" 2>&1)
+	case $out in
+	*"rcpt bob@example.org"*"Subject: via $mua"*"written in $mua"*)
+		tap_ok "$mua sends through sendmail: queued with its subject and body" ;;
+	*) tap_fail "$mua sends through sendmail: queued with its subject and body" "$out" ;;
+	esac
+done
+clean
+printf 'Subject: for mailq\n\nx\n' | sb_as alice "$sm" -i bob@example.org
+
 # mailq
 out=$(sb_as alice "$POSTERN_PREFIX/bin/mailq")
 case $out in
