@@ -1,13 +1,21 @@
 /*
  * benchrun: run a command many times and print how fast it went.
  *
- *	benchrun [-j jobs] [-n runs] [-i input] [-f floor] -- command [arg ...]
+ *	benchrun [-s] [-u uid:gid] [-j jobs] [-n runs] [-i input] [-f floor]
+ *	    -- command [arg ...]
+ *
+ * -u runs each command as that user (no supplementary groups), so a
+ * setgid program meets an ordinary caller without a wrapper's cost.
  *
  * Each run gets input (default /dev/null) on stdin, stdout and stderr go
  * to /dev/null; -j runs that many at once.  Prints one line:
  *	runs seconds runs_per_second max_rss_kib failures
  * where max_rss_kib is the largest peak RSS of any process the runs
  * waited for (wait4 rusage: the program and the children it waited for).
+ *
+ * -s (with one job) prints per-run figures instead:
+ *	runs median_ms p90_ms median_cpu_ms p90_cpu_ms total_s failures
+ * where cpu is user+system time of the run and what it waited for.
  *
  * -f floor instead runs the built-in floor loops for n messages of 4 KiB
  * into the file named by the command argument: "append" (write + fsync)
@@ -19,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +36,23 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (0..100) of n sorted values. */
+static double
+pct(const double *v, long n, int p)
+{
+	long i = (n * p + 99) / 100 - 1;
+
+	return v[i < 0 ? 0 : i];
+}
 
 static double
 now(void)
@@ -38,6 +64,9 @@ now(void)
 }
 
 /* Start one run; returns its pid. */
+static uid_t run_uid = (uid_t)-1;
+static gid_t run_gid = (gid_t)-1;
+
 static pid_t
 start(char **argv, const char *input)
 {
@@ -46,6 +75,9 @@ start(char **argv, const char *input)
 
 	if (pid != 0)
 		return pid;
+	if (run_uid != (uid_t)-1 && (setgroups(0, NULL) < 0 ||
+	    setgid(run_gid) < 0 || setuid(run_uid) < 0))
+		_exit(126);
 	if ((in = open(input, O_RDONLY)) < 0 ||
 	    (null = open("/dev/null", O_WRONLY)) < 0 ||
 	    dup2(in, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
@@ -95,11 +127,13 @@ int
 main(int argc, char **argv)
 {
 	const char *input = "/dev/null", *floor_mode = NULL;
+	double *walls = NULL, *cpus = NULL, *starts = NULL;
+	int stats = 0;
 	long runs = 1, jobs = 1, done = 0, started = 0, fails = 0, maxrss = 0;
 	int ch;
 	double t0;
 
-	while ((ch = getopt(argc, argv, "f:i:j:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:i:j:n:su:")) != -1) {
 		switch (ch) {
 		case 'f':
 			floor_mode = optarg;
@@ -113,6 +147,18 @@ main(int argc, char **argv)
 		case 'n':
 			runs = strtol(optarg, NULL, 10);
 			break;
+		case 's':
+			stats = 1;
+			break;
+		case 'u': {
+			unsigned long u, g;
+
+			if (sscanf(optarg, "%lu:%lu", &u, &g) != 2)
+				return 64;
+			run_uid = (uid_t)u;
+			run_gid = (gid_t)g;
+			break;
+		}
 		default:
 			fprintf(stderr, "usage: benchrun [-j jobs] [-n runs] "
 			    "[-i input] [-f append|spawn] -- command ...\n");
@@ -125,6 +171,14 @@ main(int argc, char **argv)
 		return 64;
 	if (floor_mode != NULL)
 		return floor_loop(floor_mode, runs, argv[0]);
+	if (stats) {
+		jobs = 1;
+		walls = calloc((size_t)runs, sizeof(double));
+		cpus = calloc((size_t)runs, sizeof(double));
+		starts = calloc(1, sizeof(double));
+		if (walls == NULL || cpus == NULL || starts == NULL)
+			return 71;
+	}
 	t0 = now();
 	while (done < runs) {
 		struct rusage ru;
@@ -132,6 +186,8 @@ main(int argc, char **argv)
 		pid_t pid;
 
 		while (started < runs && started - done < jobs) {
+			if (stats)
+				starts[0] = now();
 			if (start(argv, input) < 0)
 				return 71;
 			started++;
@@ -142,6 +198,13 @@ main(int argc, char **argv)
 				continue;
 			return 71;
 		}
+		if (stats) {
+			walls[done] = (now() - starts[0]) * 1000;
+			cpus[done] = ((double)ru.ru_utime.tv_sec +
+			    (double)ru.ru_stime.tv_sec) * 1000 +
+			    ((double)ru.ru_utime.tv_usec +
+			    (double)ru.ru_stime.tv_usec) / 1000;
+		}
 		done++;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			fails++;
@@ -150,6 +213,14 @@ main(int argc, char **argv)
 	}
 	double dt = now() - t0;
 
+	if (stats) {
+		qsort(walls, (size_t)runs, sizeof(double), cmp_double);
+		qsort(cpus, (size_t)runs, sizeof(double), cmp_double);
+		printf("%ld %.2f %.2f %.2f %.2f %.3f %ld\n", runs,
+		    pct(walls, runs, 50), pct(walls, runs, 90),
+		    pct(cpus, runs, 50), pct(cpus, runs, 90), dt, fails);
+		return 0;
+	}
 	printf("%ld %.3f %.0f %ld %ld\n", runs, dt, (double)runs / dt, maxrss,
 	    fails);
 	return 0;

@@ -31,9 +31,13 @@ peers=$cache/root
 if [ -z "${POSTERN_IN_SANDBOX:-}" ] && [ ! -d "$peers/usr" ]; then
 	mkdir -p "$cache"
 	(cd "$cache" && apt-get download sendmail-bin liblockfile1 liblockfile-bin \
-	    dovecot-core procmail \
+	    dovecot-core procmail postfix dma opensmtpd \
 	    >"$cache/download.log" 2>&1 &&
-	    for d in ./*.deb; do dpkg -x "$d" root; done) ||
+	    for d in sendmail-bin liblockfile1 liblockfile-bin dovecot-core \
+	        procmail; do dpkg -x ./"$d"_*.deb root; done &&
+	    for d in postfix dma opensmtpd; do
+		dpkg -x ./"$d"_*.deb "sub-$d"
+	    done) ||
 		echo "bench: could not fetch the peers: see $cache/download.log"
 fi
 sandbox_enter "$@"
@@ -272,3 +276,90 @@ if have "$pm"; then
 fi
 echo "(disk: $(df -P "$disk" | awk 'NR == 2 { print $1 }'), $(nproc) CPUs;" \
     "msg/s for rows of one message is runs/s)"
+
+# ---------------------------------------------------------------------
+# Submission: `sendmail -t -i` of a 4 KiB message by alice, one at a time
+# (median and 90th percentile of wall and CPU time), and 1000 in a row.
+# Peers, each unpacked into the sandbox with the setup its package's
+# maintainer scripts would make: Postfix's sendmail + postdrop (setgid
+# postdrop, maildrop 1730), dma (setgid mail, DEFER: queue only),
+# OpenSMTPD's smtpctl as sendmail (setgid opensmtpq, offline queue).
+echo
+sn=${BENCH_SUBMIT_N:-1000}
+tmsg=$SB/tmsg
+{ printf 'To: bob@example.org\n'; cat "$msg"; } >"$tmsg"
+chmod 644 "$tmsg"
+alice_ids="$(sb_uid alice):$(sb_gid alice)"
+group_add() { # NAME GID: a group, /etc/group rewritten in place
+	grep -q "^$1:" /etc/group && return 0
+	{ cat /etc/group; echo "$1:x:$2:"; } >"$SB/group.bench" &&
+		cat "$SB/group.bench" >/etc/group
+}
+subrow() { # NAME CMD...: one line of figures
+	_name=$1
+	shift
+	_one=$("$br" -s -u "$alice_ids" -n 200 -i "$tmsg" -- "$@")
+	_many=$("$br" -u "$alice_ids" -n "$sn" -i "$tmsg" -- "$@")
+	set -- $_one
+	_f1=$7
+	_r=$(echo "$_many" | awk '{ print $3 }')
+	_f2=$(echo "$_many" | awk '{ print $5 }')
+	if [ "$_f1" != 0 ] || [ "$_f2" != 0 ]; then
+		printf '%-30s failed: %s and %s runs of 200 and %s\n' "$_name" \
+		    "$_f1" "$_f2" "$sn"
+		return
+	fi
+	printf '%-30s %9s %9s %9s %9s %10s\n' "$_name" "$2" "$3" "$4" "$5" "$_r"
+}
+printf '%-30s %9s %9s %9s %9s %10s\n' "submission (sendmail -t -i)" \
+    "p50 ms" "p90 ms" "cpu p50" "cpu p90" "msgs/s"
+subrow "postern sendmail" "$POSTERN_SBINDIR/sendmail" -t -i
+
+sub=$cache
+if [ -d "$sub/sub-postfix/usr" ]; then
+	sb_add_user postfix 2100 >/dev/null 2>&1
+	group_add postdrop 2102
+	mkdir -p /usr/lib/postfix /etc/postfix /var/lib/postfix
+	cp -a "$sub/sub-postfix/usr/lib/postfix/." /usr/lib/postfix/
+	cp "$sub/sub-postfix/usr/sbin/sendmail" /usr/sbin/sendmail.postfix
+	cp "$sub/sub-postfix/usr/sbin/postdrop" /usr/sbin/postdrop
+	chgrp postdrop /usr/sbin/postdrop && chmod 2555 /usr/sbin/postdrop
+	cat >/etc/postfix/main.cf <<EOF
+compatibility_level = 3.6
+myhostname = bench.example
+queue_directory = /var/spool/postfix
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+data_directory = /var/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+EOF
+	mkdir -p /var/spool/postfix/maildrop /var/spool/postfix/public
+	chown postfix:postdrop /var/spool/postfix/maildrop /var/spool/postfix/public
+	chmod 1730 /var/spool/postfix/maildrop
+	chmod 2710 /var/spool/postfix/public
+	subrow "Postfix sendmail+postdrop" /usr/sbin/sendmail.postfix -t -i
+	echo "  (delivered to maildrop: $(ls /var/spool/postfix/maildrop | wc -l) files)"
+fi
+if [ -x "$sub/sub-dma/usr/sbin/dma" ]; then
+	cp "$sub/sub-dma/usr/sbin/dma" /usr/sbin/dma
+	chgrp mail /usr/sbin/dma && chmod 2755 /usr/sbin/dma
+	mkdir -p /etc/dma /var/spool/dma
+	printf 'DEFER\nMAILNAME bench.example\n' >/etc/dma/dma.conf
+	chgrp mail /var/spool/dma && chmod 2775 /var/spool/dma
+	subrow "dma (DEFER)" /usr/sbin/dma -t -i
+	echo "  (queued: $(ls /var/spool/dma | wc -l) files)"
+fi
+if [ -x "$sub/sub-opensmtpd/usr/sbin/smtpctl" ]; then
+	sb_add_user opensmtpq 2101 >/dev/null 2>&1
+	cp "$sub/sub-opensmtpd/usr/sbin/smtpctl" /usr/sbin/smtpctl
+	chgrp opensmtpq /usr/sbin/smtpctl && chmod 2555 /usr/sbin/smtpctl
+	mkdir -p /var/spool/smtpd/offline "$SB/osmtpd"
+	chgrp opensmtpq /var/spool/smtpd/offline
+	chmod 1770 /var/spool/smtpd/offline
+	chmod 711 /var/spool/smtpd
+	ln -sf /usr/sbin/smtpctl "$SB/osmtpd/sendmail"
+	subrow "OpenSMTPD smtpctl (offline)" "$SB/osmtpd/sendmail" -t -i
+	echo "  (offline queue: $(ls /var/spool/smtpd/offline | wc -l) files)"
+fi
+echo "(postern: $(ls "$POSTERN_QUEUE_DIR/submit/new" | wc -l) files in submit/new)"

@@ -73,13 +73,14 @@ set_mode() {
 	fi
 }
 
-# set_owner PATH USER GROUP: chown when owners are set and they differ.
+# set_owner PATH USER GROUP [QUIET_FROM]: chown when owners are set and they differ.
 set_owner() {
 	[ "$owners" = yes ] || return 0
 	cur=$(stat -c %U:%G "$1")
 	if [ "$cur" != "$2:$3" ]; then
 		chown "$2:$3" "$1"
-		echo "$me: $1: owner $cur -> $2:$3"
+		# QUIET_FROM ($4): a program just copied by `make install`.
+		[ "$cur" = "${4:-}" ] || echo "$me: $1: owner $cur -> $2:$3"
 	fi
 }
 
@@ -101,7 +102,7 @@ prog() {
 	p=$DESTDIR$1
 	refuse_link "$p"
 	[ -f "$p" ] || return 0
-	set_owner "$p" "$2" "$3"
+	set_owner "$p" "$2" "$3" root:root
 	if [ "$owners" = yes ]; then
 		set_mode "$p" "$4" 755
 	else

@@ -381,6 +381,8 @@ main(int argc, char **argv)
 		S.hostname = uname(&un) == 0 ? xstrdup(un.nodename) :
 		    "localhost";
 	S.limit = config_num(CF_message_size_limit);
+	S.in.fd = 0;
+	S.in.limit = S.limit;
 	identify(&S);
 	for (int i = optind; i < argc; i++) {
 		check_value("a recipient", argv[i], 65536);
@@ -398,8 +400,7 @@ main(int argc, char **argv)
 	case 'v':
 		return verify(&S);
 	case 's':
-		submit_fail(EX_UNAVAILABLE, "-bs (SMTP on stdin) is not "
-		    "implemented yet");
+		return smtp_session(&S);
 	default:
 		break;
 	}
@@ -439,7 +440,7 @@ main(int argc, char **argv)
 	size = message_copy(&S, fd);
 	if (S.env.nrcpts == 0)
 		submit_fail(EX_USAGE, "No recipient addresses found in header");
-	queue_commit(&S, fd, size);
+	queue_commit(&S, fd, size, true);
 	buf_free(&why);
 	return EX_OK;
 }

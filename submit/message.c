@@ -38,14 +38,6 @@
 #define SUBMIT_HEADER_MAX	(4 * 1024 * 1024)
 #define SUBMIT_IOBUF		65536
 
-struct msg_in {
-	int	 fd;
-	char	*buf;
-	size_t	 off, len;
-	off_t	 total;		/* canonical bytes read so far */
-	off_t	 limit;
-};
-
 struct msg_out {
 	int	 fd;
 	char	*buf;
@@ -78,21 +70,28 @@ out_put(struct msg_out *o, const void *p, size_t n)
 }
 
 /* Over message_size_limit: nothing is queued. */
-static _Noreturn void
-too_big(const struct msg_in *in)
+static void
+too_big(struct msg_in *in)
 {
+	if (in->smtp) {
+		in->over = true;	/* read on to the end, then 552 */
+		return;
+	}
 	submit_fail(EX_CANTCREAT, "message is larger than the limit of %lld "
 	    "bytes (message_size_limit): not sent", (long long)in->limit);
 }
 
 /*
  * One line into line, without its LF and a CR before it.  1: a line (the
- * last one may lack its LF), 0: end of input.  Over the limit: exit 73.
+ * last one may lack its LF), 0: end of input.  Over the limit: exit 73
+ * (or, for -bs, in->over and the line emptied).
  */
-static int
+int
 in_line(struct msg_in *in, struct buf *line)
 {
 	buf_reset(line);
+	if (in->buf == NULL)
+		in->buf = xmalloc(SUBMIT_IOBUF);
 	for (;;) {
 		char *p = in->buf + in->off, *nl;
 		size_t avail = in->len - in->off, take;
@@ -100,28 +99,35 @@ in_line(struct msg_in *in, struct buf *line)
 
 		nl = memchr(p, '\n', avail);
 		take = nl != NULL ? (size_t)(nl - p) : avail;
-		buf_append(line, p, take);
+		if (!in->over)
+			buf_append(line, p, take);
 		in->off += take + (nl != NULL);
-		if ((off_t)line->len > in->limit)
+		if ((off_t)line->len > in->limit) {
 			too_big(in);
+			buf_reset(line);
+		}
 		if (nl == NULL) {
-			n = read(in->fd, in->buf, SUBMIT_IOBUF);
+			if (in->eof)
+				n = 0;
+			else
+				n = read(in->fd, in->buf, SUBMIT_IOBUF);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
 				submit_fail(EX_IOERR, "cannot read the "
 				    "message: %s", strerror(errno));
 			in->off = 0;
-			in->len = (size_t)n;
+			in->len = n > 0 ? (size_t)n : 0;
 			if (n > 0)
 				continue;
-			if (line->len == 0)
+			in->eof = true;
+			if (line->len == 0 && take == 0)
 				return 0;
 		}
 		if (line->len > 0 && line->data[line->len - 1] == '\r')
 			buf_truncate(line, line->len - 1);
 		in->total += (off_t)line->len + 1;
-		if (in->total > in->limit)
+		if (in->total > in->limit && !in->over)
 			too_big(in);
 		return 1;
 	}
@@ -254,18 +260,30 @@ added_missing(struct submit *s, struct buf *b, time_t now, bool has_from,
 	}
 }
 
-/* Is this line the end of input ("." without -i)? */
-static bool
-is_dot(const struct submit *s, const struct buf *l)
+/*
+ * The next message line: 1, or 0 at its end: end of input, or a line
+ * holding one dot (without -i; always with -bs, where a leading dot of
+ * any other line is dot-stuffing and goes).
+ */
+static int
+msg_line(struct submit *s, struct buf *l)
 {
-	return !s->ignore_dots && l->len == 1 && l->data[0] == '.';
+	if (in_line(&s->in, l) == 0)
+		return 0;
+	if ((s->in.smtp || !s->ignore_dots) && l->len == 1 &&
+	    l->data[0] == '.') {
+		s->in.dotted = true;
+		return 0;
+	}
+	if (s->in.smtp && l->len > 0 && l->data[0] == '.')
+		buf_consume(l, 1);
+	return 1;
 }
 
 /* Read the message and write it; returns the bytes written. */
 off_t
 message_copy(struct submit *s, int fd)
 {
-	struct msg_in in = { 0, NULL, 0, 0, 0, s->limit };
 	struct msg_out out = { fd, NULL, 0, 0 };
 	struct buf line = BUF_INIT, hdr = BUF_INIT, top = BUF_INIT;
 	bool has_from = false, has_date = false, has_msgid = false;
@@ -273,11 +291,13 @@ message_copy(struct submit *s, int fd)
 	time_t now = time(NULL);
 	size_t pos;
 
-	in.buf = xmalloc(SUBMIT_IOBUF);
+	s->in.total = 0;
+	s->in.over = false;
+	s->in.dotted = false;
 	out.buf = xmalloc(SUBMIT_IOBUF);
 	/* The header section, into memory. */
-	while (in_line(&in, &line) == 1) {
-		if (is_dot(s, &line)) {
+	for (;;) {
+		if (msg_line(s, &line) == 0) {
 			ended = true;
 			break;
 		}
@@ -288,9 +308,15 @@ message_copy(struct submit *s, int fd)
 		if (!((line.data[0] == ' ' || line.data[0] == '\t') &&
 		    hdr.len > 0) && field_name_len(line.data, line.len) == 0)
 			break;	/* not a header: the body starts here */
-		if (hdr.len + line.len + 1 > SUBMIT_HEADER_MAX)
-			submit_fail(EX_DATAERR, "the header section is larger "
-			    "than %d bytes: not sent", SUBMIT_HEADER_MAX);
+		if (hdr.len + line.len + 1 > SUBMIT_HEADER_MAX) {
+			if (!s->in.smtp)
+				submit_fail(EX_DATAERR, "the header section is "
+				    "larger than %d bytes: not sent",
+				    SUBMIT_HEADER_MAX);
+			s->in.over = true;
+		}
+		if (s->in.over)
+			continue;
 		buf_append(&hdr, line.data, line.len);
 		buf_append_byte(&hdr, '\n');
 		buf_reset(&line);
@@ -350,9 +376,9 @@ message_copy(struct submit *s, int fd)
 		out_put(&out, line.data, line.len);
 		out_put(&out, "\n", 1);
 	}
-	while (!ended && in_line(&in, &line) == 1) {
-		if (is_dot(s, &line))
-			break;
+	while (!ended && msg_line(s, &line) == 1) {
+		if (s->in.over)
+			continue;	/* -bs: drop the rest, answer 552 */
 		out_put(&out, line.data, line.len);
 		out_put(&out, "\n", 1);
 	}
@@ -360,7 +386,6 @@ message_copy(struct submit *s, int fd)
 		submit_fail(errno == EFBIG || errno == ENOSPC ? EX_TEMPFAIL :
 		    EX_IOERR, "cannot write the queue file: %s",
 		    strerror(errno));
-	free(in.buf);
 	free(out.buf);
 	buf_free(&line);
 	buf_free(&hdr);

@@ -131,7 +131,7 @@ queue_open(struct submit *s, struct buf *why)
 
 /* Finish the file, move it into new/, give up the group. */
 void
-queue_commit(struct submit *s, int fd, off_t size)
+queue_commit(struct submit *s, int fd, off_t size, bool drop)
 {
 	struct buf tail = BUF_INIT, why = BUF_INIT;
 	char digits[CQ_SIZE_DIGITS + 1];
@@ -161,7 +161,8 @@ queue_commit(struct submit *s, int fd, off_t size)
 	}
 	(void)close(newfd);
 	(void)close(queue_tmpfd);
-	if (priv_drop_setgid(&why) < 0)
+	queue_tmpfd = -1;
+	if (drop && priv_drop_setgid(&why) < 0)
 		submit_fail(EX_OSERR, "cannot drop the submit group: %s",
 		    buf_cstr(&why));
 	log_set_flags(LOG_F_SYSLOG);	/* success is silent on stderr */

@@ -13,6 +13,19 @@
 #include "lib/buf.h"
 #include "lib/cqueue.h"
 
+/* The caller's stdin, buffered; shared by -bs commands and messages. */
+struct msg_in {
+	int	 fd;
+	char	*buf;
+	size_t	 off, len;
+	off_t	 total;		/* canonical bytes of this message so far */
+	off_t	 limit;
+	bool	 smtp;		/* -bs: dot-stuffing, "." ends the data */
+	bool	 over;		/* -bs: the message went over the limit */
+	bool	 dotted;	/* the message ended with its "." line */
+	bool	 eof;
+};
+
 struct submit {
 	/* From the command line. */
 	bool	 extract;	/* -t */
@@ -29,7 +42,11 @@ struct submit {
 	struct cq_env env;
 	char	 id[64];	/* queue file name and log id */
 	off_t	 limit;		/* message_size_limit */
+	struct msg_in in;
 };
+
+/* One line of input (no LF, no CR before it): 1, or 0 at the end. */
+int	 in_line(struct msg_in *, struct buf *line);
 
 /* Exit after printing "sendmail: ..." (also to syslog); never returns. */
 _Noreturn void submit_fail(int code, const char *fmt, ...)
@@ -43,8 +60,10 @@ off_t	 message_copy(struct submit *, int fd);
 
 /* The queue: open the temp file, commit it into new/, or remove it. */
 int	 queue_open(struct submit *, struct buf *why);
-void	 queue_commit(struct submit *, int fd, off_t size);
+void	 queue_commit(struct submit *, int fd, off_t size, bool drop);
 void	 queue_abort(void);
+/* -bs: an SMTP session on stdin/stdout; the exit status. */
+int	 smtp_session(struct submit *);
 /* mailq: list the queue (own files, or all for root); the exit status. */
 int	 queue_list(struct submit *);
 

@@ -140,6 +140,51 @@ done
 clean
 printf 'Subject: for mailq\n\nx\n' | sb_as alice "$sm" -i bob@example.org
 
+# -bs: SMTP on stdin/stdout.
+clean
+if command -v swaks >/dev/null; then
+	out=$(sb_as alice swaks --pipe "$sm -bs" --from alice@test.example \
+	    --to bob@example.org,carol@example.org --header 'Subject: via -bs' 2>&1)
+	tap_is "-bs with swaks: exit 0, one file" "$?:$(count)" "0:1"
+	out=$("$dump" "$q/new/$(newest)")
+	case $out in
+	*"rcpt bob@example.org"*"rcpt carol@example.org"*"Received: by test.example (postern sendmail, from userid 3001 (alice))"*"Subject: via -bs"*)
+		tap_ok "-bs: envelope and Received: as for -bm" ;;
+	*) tap_fail "-bs: envelope and Received: as for -bm" "$out" ;;
+	esac
+else
+	tap_skip "-bs with swaks" "swaks is not installed"
+	tap_skip "-bs: envelope" "swaks is not installed"
+fi
+clean
+out=$(printf 'EHLO x\r\nMAIL FROM:<a@test.example>\r\nRCPT TO:<b@x>\r\nDATA\r\n..dot\r\nline\r\n.\r\nMAIL FROM:<a@test.example>\r\nRCPT TO:<c@x>\r\nDATA\r\nsecond\r\n.\r\nFOO\r\nQUIT\r\n' |
+    sb_as alice "$sm" -bs | tr -d '\r' | cut -c1-9 | sed 's/ *$//')
+tap_is "-bs pipelined: two messages, replies in order" "$out" "220 test.
+250-test.
+250-8BITM
+250-SIZE
+250 ENHAN
+250 2.1.0
+250 2.1.5
+354 End d
+250 2.0.0
+250 2.1.0
+250 2.1.5
+354 End d
+250 2.0.0
+502 5.5.2
+221 2.0.0"
+tap_is "-bs: two files queued" "$(count)" 2
+tap_is "-bs: dot-stuffing undone" \
+    "$(for f in "$q"/new/*; do "$dump" "$f" | sed -n '/^\.dot$/p'; done)" ".dot"
+clean
+printf 'EHLO x\r\nMAIL FROM:<a@test.example>\r\nRCPT TO:<b@x>\r\nDATA\r\npartial\r\n' |
+    sb_as alice "$sm" -bs >/dev/null
+tap_is "-bs: the client leaves mid-DATA: nothing queued, no temp file" \
+    "$(count):$(ls "$q/tmp" | wc -l)" "0:0"
+clean
+printf 'Subject: for mailq\n\nx\n' | sb_as alice "$sm" -i bob@example.org
+
 # mailq
 out=$(sb_as alice "$POSTERN_PREFIX/bin/mailq")
 case $out in
