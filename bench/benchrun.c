@@ -4,6 +4,7 @@
  *	benchrun [-s] [-u uid:gid] [-j jobs] [-n runs] [-i input] [-f floor]
  *	    -- command [arg ...]
  *
+ * -e code counts that exit status as success (default 0).
  * -u runs each command as that user (no supplementary groups), so a
  * setgid program meets an ordinary caller without a wrapper's cost.
  *
@@ -75,12 +76,13 @@ start(char **argv, const char *input)
 
 	if (pid != 0)
 		return pid;
-	if (run_uid != (uid_t)-1 && (setgroups(0, NULL) < 0 ||
-	    setgid(run_gid) < 0 || setuid(run_uid) < 0))
-		_exit(126);
+	/* The input is opened first: it may be readable only by root. */
 	if ((in = open(input, O_RDONLY)) < 0 ||
 	    (null = open("/dev/null", O_WRONLY)) < 0 ||
 	    dup2(in, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(126);
+	if (run_uid != (uid_t)-1 && (setgroups(0, NULL) < 0 ||
+	    setgid(run_gid) < 0 || setuid(run_uid) < 0))
 		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
@@ -128,12 +130,12 @@ main(int argc, char **argv)
 {
 	const char *input = "/dev/null", *floor_mode = NULL;
 	double *walls = NULL, *cpus = NULL, *starts = NULL;
-	int stats = 0;
+	int stats = 0, okcode = 0;
 	long runs = 1, jobs = 1, done = 0, started = 0, fails = 0, maxrss = 0;
 	int ch;
 	double t0;
 
-	while ((ch = getopt(argc, argv, "f:i:j:n:su:")) != -1) {
+	while ((ch = getopt(argc, argv, "e:f:i:j:n:su:")) != -1) {
 		switch (ch) {
 		case 'f':
 			floor_mode = optarg;
@@ -149,6 +151,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			stats = 1;
+			break;
+		case 'e':
+			okcode = (int)strtol(optarg, NULL, 10);
 			break;
 		case 'u': {
 			unsigned long u, g;
@@ -206,7 +211,7 @@ main(int argc, char **argv)
 			    (double)ru.ru_stime.tv_usec) / 1000;
 		}
 		done++;
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != okcode)
 			fails++;
 		if (ru.ru_maxrss > maxrss)
 			maxrss = ru.ru_maxrss;

@@ -295,11 +295,12 @@ group_add() { # NAME GID: a group, /etc/group rewritten in place
 	{ cat /etc/group; echo "$1:x:$2:"; } >"$SB/group.bench" &&
 		cat "$SB/group.bench" >/etc/group
 }
-subrow() { # NAME CMD...: one line of figures
-	_name=$1
+subrow() { # NAME [-e CODE] CMD...: one line of figures
+	_name=$1 _ok=0
 	shift
-	_one=$("$br" -s -u "$alice_ids" -n 200 -i "$tmsg" -- "$@")
-	_many=$("$br" -u "$alice_ids" -n "$sn" -i "$tmsg" -- "$@")
+	if [ "$1" = -e ]; then _ok=$2; shift 2; fi
+	_one=$("$br" -s -e "$_ok" -u "$alice_ids" -n 200 -i "$tmsg" -- "$@")
+	_many=$("$br" -e "$_ok" -u "$alice_ids" -n "$sn" -i "$tmsg" -- "$@")
 	set -- $_one
 	_f1=$7
 	_r=$(echo "$_many" | awk '{ print $3 }')
@@ -359,7 +360,9 @@ if [ -x "$sub/sub-opensmtpd/usr/sbin/smtpctl" ]; then
 	chmod 1770 /var/spool/smtpd/offline
 	chmod 711 /var/spool/smtpd
 	ln -sf /usr/sbin/smtpctl "$SB/osmtpd/sendmail"
-	subrow "OpenSMTPD smtpctl (offline)" "$SB/osmtpd/sendmail" -t -i
+	# With no smtpd running, smtpctl writes the offline queue file and
+	# exits 75 by design: that counts as done (the files are counted).
+	subrow "OpenSMTPD smtpctl (offline)" -e 75 "$SB/osmtpd/sendmail" -t -i
 	echo "  (offline queue: $(ls /var/spool/smtpd/offline | wc -l) files)"
 fi
 echo "(postern: $(ls "$POSTERN_QUEUE_DIR/submit/new" | wc -l) files in submit/new)"
