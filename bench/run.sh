@@ -131,7 +131,8 @@ i=0
 while [ $i -lt 100 ]; do rc100="$rc100 alice"; i=$((i + 1)); done
 # shellcheck disable=SC2086
 lmtp_session 1 $rc100 >"$SB/session100"
-head -c $((100 * 1024 * 1024)) /dev/zero | tr '\0' 'x' | fold -w 1000 >"$SB/big"
+{ printf 'Subject: big\n\n'; head -c $((100 * 1024 * 1024)) /dev/zero |
+    tr '\0' 'x' | fold -w 1000; } >"$SB/big"
 
 clean() {
 	rm -rf /var/mail/* /home/alice/* /home/bob/*
