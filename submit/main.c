@@ -127,15 +127,24 @@ submit_add_rcpts(struct submit *s, const char *list, size_t len)
 static void
 identify(struct submit *s)
 {
-	struct passwd *pw;
-	char *comma, *amp;
+	struct passwd pwbuf, *pw = NULL;
+	char *comma, *amp, *mem = NULL;
 	struct buf name = BUF_INIT;
+	size_t size = 1024;
+	int rc;
 
 	s->uid = getuid();
-	errno = 0;
-	if ((pw = getpwuid(s->uid)) == NULL)
-		submit_fail(EX_NOUSER, "user id %lu is not in the passwd "
-		    "database: cannot tell who is sending", (unsigned long)s->uid);
+	for (;;) {
+		mem = xrealloc(mem, size);
+		rc = getpwuid_r(s->uid, &pwbuf, mem, size, &pw);
+		if (rc != ERANGE || size > (1u << 20))
+			break;
+		size *= 2;
+	}
+	if (pw == NULL)
+		submit_fail(rc == 0 ? EX_NOUSER : EX_TEMPFAIL, "user id %lu is "
+		    "not in the passwd database: cannot tell who is sending",
+		    (unsigned long)s->uid);
 	s->user = xstrdup(pw->pw_name);
 	check_value("the login name", s->user, CQ_FIELD_MAX);
 	if (pw->pw_gecos != NULL && pw->pw_gecos[0] != '\0') {
@@ -157,6 +166,7 @@ identify(struct submit *s)
 			buf_truncate(&name, FULLNAME_MAX);
 		s->gecos_name = buf_steal(&name);
 	}
+	free(mem);
 	s->trusted = config_list_has(CF_trusted_users, s->user);
 }
 
@@ -231,15 +241,20 @@ verify(struct submit *s)
 			    at + 1);
 			continue;
 		}
+		struct priv_user u;
+		struct buf why = BUF_INIT;
+
 		buf_append(&local, a, at ? (size_t)(at - a) : strlen(a));
-		if (getpwnam(buf_cstr(&local)) != NULL)
+		if (priv_user_lookup(buf_cstr(&local), &u, &why) == 0) {
+			priv_user_free(&u);
 			printf("%s... deliverable: mailer local, user %s\n", a,
 			    buf_cstr(&local));
-		else {
+		} else {
 			printf("%s... User unknown (no alias map yet: "
 			    "aliases arrive with newaliases)\n", a);
 			worst = EX_NOUSER;
 		}
+		buf_free(&why);
 		buf_free(&local);
 	}
 	return worst;

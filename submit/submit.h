@@ -49,8 +49,8 @@ struct submit {
 int	 in_line(struct msg_in *, struct buf *line);
 
 /* Exit after printing "sendmail: ..." (also to syslog); never returns. */
-_Noreturn void submit_fail(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void	 submit_fail(int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
 
 /* Add the recipients of an address list; exits 65 on bad ones. */
 void	 submit_add_rcpts(struct submit *, const char *list, size_t len);
