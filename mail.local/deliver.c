@@ -122,25 +122,105 @@ static const struct safe_check dir_rule = {
 	.type = S_IFDIR, .mode_forbid = S_IWOTH, .sticky_ok = true,
 };
 
-/* The child: become the user, deliver, report.  Never returns. */
+static gid_t deliver_spool_gid(const struct location *);
+
+/* Deliver the spool to r, already running as the user. */
+static void
+deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
+    const struct location *loc, struct dresult *res)
+{
+	struct buf why = BUF_INIT;
+	int fd;
+
+	res->status = EX_OK;
+	res->dsn = NULL;
+	buf_reset(&res->text);
+	fd = safe_opendir(AT_FDCWD, loc->in_home ? r->pw.home : loc->path,
+	    &dir_rule, SAFE_F_ROOT_SYMLINKS, &why);
+	if (fd < 0) {
+		dresult_why(res, errno, loc->in_home ? "cannot open home "
+		    "directory" : "cannot open mail spool", buf_cstr(&why));
+		res->status = EX_TEMPFAIL;	/* the admin can fix it */
+	} else if (!loc->in_home)
+		mbox_deliver(sp, sender, r, fd, loc->path, r->user, res);
+	else if (loc->maildir)
+		maildir_deliver(sp, sender, r, fd, r->pw.home, loc->path, res);
+	else
+		mbox_deliver(sp, sender, r, fd, r->pw.home, loc->path, res);
+	if (fd >= 0)
+		(void)close(fd);
+	buf_free(&why);
+}
+
+/*
+ * WORKERS: a delivery process that has become one user serves every
+ * delivery to that user in this session (an LMTP session of 1000
+ * messages forks once per recipient user, not once per copy).  The
+ * parent sends it a request (struct wreq, then the sender and the
+ * address) and reads one result line back.  At most WORKERS_MAX live at
+ * once; the oldest goes when another is needed.  A worker runs only this
+ * file's code, mbox.c and maildir.c, and holds only its two pipes, the
+ * spool and /dev/null.
+ */
+#define WORKERS_MAX	8
+#define WREQ_FIELD_MAX	4096
+
+struct wreq {
+	long long size;		/* spool bytes */
+	long long sec, nsec;	/* arrival time */
+	unsigned sender_len, addr_len;
+};
+
+struct worker {
+	char	*user;
+	pid_t	 pid;
+	int	 req, res;
+	unsigned long long used;	/* for choosing the oldest */
+};
+
+static struct worker workers[WORKERS_MAX];
+static size_t nworkers;
+static unsigned long long worker_clock;
+
+/* Write a result line to fd. */
+static void
+worker_report(int fd, const struct dresult *res)
+{
+	struct buf out = BUF_INIT;
+
+	buf_printf(&out, "%d %s ", res->status, res->dsn ? res->dsn : "-");
+	buf_append_printable(&out, res->text.data, res->text.len);
+	if (out.len > RESULT_MAX - 1)
+		buf_truncate(&out, RESULT_MAX - 1);
+	buf_append_byte(&out, '\n');
+	(void)iox_write_full(fd, out.data, out.len);
+	buf_free(&out);
+}
+
+/* The worker: become the user, then serve requests until EOF. */
 static _Noreturn void
-deliver_child(struct spool *sp, const char *sender, const struct rcpt *r,
-    const struct location *loc, gid_t extra_gid, int wfd)
+worker_main(struct spool *sp, const struct rcpt *r,
+    const struct location *loc, gid_t extra_gid, int req, int resfd)
 {
 	struct dresult res = { EX_SOFTWARE, NULL, BUF_INIT };
-	struct buf why = BUF_INIT, out = BUF_INIT;
+	struct buf why = BUF_INIT;
+	struct wreq h;
 	gid_t *groups;
-	size_t n = r->pw.ngroups;
+	size_t n = r->pw.ngroups, i;
 	int fd;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_set_flags(LOG_F_SYSLOG);	/* the parent reports to the MTA */
-	/* The LMTP connection is not the child's business. */
+	/* The LMTP connection and the other workers are not its business. */
 	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
 	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
 		_exit(1);
 	if (fd > 2)
 		(void)close(fd);
+	for (i = 0; i < nworkers; i++) {
+		(void)close(workers[i].req);
+		(void)close(workers[i].res);
+	}
 	groups = xcalloc(n + 1, sizeof(*groups));
 	if (n > 0)
 		memcpy(groups, r->pw.groups, n * sizeof(*groups));
@@ -155,86 +235,174 @@ deliver_child(struct spool *sp, const char *sender, const struct rcpt *r,
 	} else if (priv_become(r->pw.uid, r->pw.gid, groups, n, &why) < 0)
 		goto fail;
 	free(groups);
-	groups = NULL;
-	res.status = EX_OK;
-	if (!loc->in_home) {
-		fd = safe_opendir(AT_FDCWD, loc->path, &dir_rule,
-		    SAFE_F_ROOT_SYMLINKS, &why);
-		if (fd < 0) {
-			dresult_why(&res, errno, "cannot open mail spool",
-			    buf_cstr(&why));
-			res.status = EX_TEMPFAIL;	/* the admin can fix it */
-			goto report;
-		}
-		mbox_deliver(sp, sender, r, fd, loc->path, r->user, &res);
-	} else {
-		fd = safe_opendir(AT_FDCWD, r->pw.home, &dir_rule,
-		    SAFE_F_ROOT_SYMLINKS, &why);
-		if (fd < 0) {
-			dresult_why(&res, errno, "cannot open home directory",
-			    buf_cstr(&why));
-			res.status = EX_TEMPFAIL;	/* the admin can fix it */
-			goto report;
-		}
-		if (loc->maildir)
-			maildir_deliver(sp, sender, r, fd, r->pw.home,
-			    loc->path, &res);
-		else
-			mbox_deliver(sp, sender, r, fd, r->pw.home, loc->path,
-			    &res);
+	for (;;) {
+		struct rcpt one = *r;
+		char *sender, *addr;
+		ssize_t got = iox_read_full(req, &h, sizeof(h));
+
+		if (got == 0)
+			_exit(0);
+		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
+		    h.sender_len > WREQ_FIELD_MAX || h.addr_len == 0 ||
+		    h.addr_len > WREQ_FIELD_MAX)
+			_exit(1);
+		sender = xmalloc(h.sender_len + 1);
+		addr = xmalloc(h.addr_len + 1);
+		if (iox_read_full(req, sender, h.sender_len) !=
+		    (ssize_t)h.sender_len || iox_read_full(req, addr,
+		    h.addr_len) != (ssize_t)h.addr_len)
+			_exit(1);
+		sender[h.sender_len] = '\0';
+		addr[h.addr_len] = '\0';
+		sp->size = (off_t)h.size;
+		sp->arrival.tv_sec = (time_t)h.sec;
+		sp->arrival.tv_nsec = (long)h.nsec;
+		one.addr = addr;
+		deliver_once(sp, sender, &one, loc, &res);
+		worker_report(resfd, &res);
+		free(sender);
+		free(addr);
 	}
-	(void)close(fd);
-	goto report;
 fail:
 	res.status = EX_TEMPFAIL;
 	buf_printf(&res.text, "cannot become user %s: %s", r->user,
 	    buf_cstr(&why));
-report:
-	free(groups);
-	buf_printf(&out, "%d %s ", res.status, res.dsn ? res.dsn : "-");
-	buf_append_printable(&out, res.text.data, res.text.len);
-	if (out.len > RESULT_MAX - 1)
-		buf_truncate(&out, RESULT_MAX - 1);
-	buf_append_byte(&out, '\n');
-	(void)iox_write_full(wfd, out.data, out.len);
+	worker_report(resfd, &res);
 	_exit(0);
 }
 
-/* Read the child's report and reap it. */
+/* Close a worker's pipes, reap it; its exit status as text in why. */
 static void
-deliver_collect(pid_t pid, int rfd, struct rcpt *r)
+worker_drop(struct worker *w, struct buf *why)
 {
-	struct buf in = BUF_INIT;
-	int st, code = EX_TEMPFAIL, consumed = 0;
-	char dsn[16] = "-";
-	pid_t w;
+	int st = 0;
+	pid_t p;
 
-	if (iox_read_all(rfd, &in, RESULT_MAX) < 0)
-		buf_reset(&in);
-	(void)close(rfd);
-	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+	(void)close(w->req);
+	(void)close(w->res);
+	while ((p = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (w < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
-	    sscanf(buf_cstr(&in), "%d %15s %n", &code, dsn, &consumed) < 2) {
-		struct buf t = BUF_INIT;
-
-		r->status = EX_TEMPFAIL;
-		if (w >= 0 && WIFSIGNALED(st))
-			buf_printf(&t, "delivery process killed by signal %d",
+	if (why != NULL) {
+		if (p >= 0 && WIFSIGNALED(st))
+			buf_printf(why, "delivery process killed by signal %d",
 			    WTERMSIG(st));
 		else
-			buf_printf(&t, "delivery process ended without a "
-			    "report (exit status %d)", w >= 0 &&
+			buf_printf(why, "delivery process ended without a "
+			    "report (exit status %d)", p >= 0 &&
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		r->text = buf_steal(&t);
-		buf_free(&in);
+	}
+	free(w->user);
+	*w = workers[--nworkers];
+}
+
+/* End every worker (end of the session or of pipe mode). */
+void
+deliver_shutdown(void)
+{
+	while (nworkers > 0)
+		worker_drop(&workers[nworkers - 1], NULL);
+}
+
+/* The worker for r's user, started if needed; NULL with errno. */
+static struct worker *
+worker_get(struct spool *sp, const struct rcpt *r,
+    const struct location *loc, gid_t extra_gid)
+{
+	struct worker *w;
+	int reqp[2], resp[2];
+	size_t i, oldest = 0;
+	pid_t pid;
+
+	for (i = 0; i < nworkers; i++) {
+		if (strcmp(workers[i].user, r->user) == 0) {
+			workers[i].used = ++worker_clock;
+			return &workers[i];
+		}
+		if (workers[i].used < workers[oldest].used)
+			oldest = i;
+	}
+	if (nworkers == WORKERS_MAX)
+		worker_drop(&workers[oldest], NULL);
+	if (pipe2(reqp, O_CLOEXEC) < 0)
+		return NULL;
+	if (pipe2(resp, O_CLOEXEC) < 0) {
+		(void)close(reqp[0]);
+		(void)close(reqp[1]);
+		return NULL;
+	}
+	if ((pid = fork()) < 0) {
+		(void)close(reqp[0]);
+		(void)close(reqp[1]);
+		(void)close(resp[0]);
+		(void)close(resp[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		(void)close(reqp[1]);
+		(void)close(resp[0]);
+		worker_main(sp, r, loc, extra_gid, reqp[0], resp[1]);
+	}
+	(void)close(reqp[0]);
+	(void)close(resp[1]);
+	w = &workers[nworkers++];
+	w->user = xstrdup(r->user);
+	w->pid = pid;
+	w->req = reqp[1];
+	w->res = resp[0];
+	w->used = ++worker_clock;
+	return w;
+}
+
+/* One request to the user's worker; the result into r. */
+static void
+deliver_via_worker(struct spool *sp, const char *sender, struct rcpt *r,
+    const struct location *loc)
+{
+	struct wreq h = { (long long)sp->size, (long long)sp->arrival.tv_sec,
+	    (long long)sp->arrival.tv_nsec, (unsigned)strlen(sender),
+	    (unsigned)strlen(r->addr) };
+	struct buf in = BUF_INIT, why = BUF_INIT;
+	struct worker *w;
+	int code = EX_TEMPFAIL, consumed = 0;
+	char dsn[16] = "-";
+
+	if (h.sender_len > WREQ_FIELD_MAX || h.addr_len > WREQ_FIELD_MAX) {
+		r->status = EX_DATAERR;
+		r->text = xstrdup("address too long");
 		return;
 	}
-	if (in.len > 0 && in.data[in.len - 1] == '\n')
-		buf_truncate(&in, in.len - 1);
+	if ((w = worker_get(sp, r, loc, deliver_spool_gid(loc))) == NULL) {
+		r->status = EX_TEMPFAIL;
+		r->text = xstrdup(strerror(errno));
+		return;
+	}
+	if (iox_write_full(w->req, &h, sizeof(h)) < 0 ||
+	    iox_write_full(w->req, sender, h.sender_len) < 0 ||
+	    iox_write_full(w->req, r->addr, h.addr_len) < 0)
+		goto dead;
+	/* One line back: read until its LF (bounded). */
+	while (in.len == 0 || in.data[in.len - 1] != '\n') {
+		char chunk[RESULT_MAX];
+		ssize_t n = read(w->res, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || in.len + (size_t)n > RESULT_MAX)
+			goto dead;
+		buf_append(&in, chunk, (size_t)n);
+	}
+	buf_truncate(&in, in.len - 1);
+	if (sscanf(buf_cstr(&in), "%d %15s %n", &code, dsn, &consumed) < 2)
+		goto dead;
 	r->status = code;
 	r->dsn = strcmp(dsn, "-") == 0 ? NULL : xstrdup(dsn);
 	r->text = xstrdup(buf_cstr(&in) + consumed);
+	buf_free(&in);
+	return;
+dead:
+	worker_drop(w, &why);
+	r->status = EX_TEMPFAIL;
+	r->text = buf_steal(&why);
 	buf_free(&in);
 }
 
@@ -259,8 +427,7 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	struct buf final = BUF_INIT;
 	struct timespec now;
 	struct ex_reply rep;
-	int pfd[2], flags;
-	pid_t pid;
+	int flags;
 
 	deliver_where(&loc);
 	deliver_final_addr(&final, r);
@@ -275,17 +442,8 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 		buf_reset(&final);
 		buf_printf(&final, "mail forwarding loop for %s", r->addr);
 		r->text = buf_steal(&final);
-	} else if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		r->status = EX_TEMPFAIL;
-		r->text = xstrdup(strerror(errno));
-	} else if (pid == 0) {
-		(void)close(pfd[0]);
-		deliver_child(sp, sender, r, &loc, deliver_spool_gid(&loc),
-		    pfd[1]);
-	} else {
-		(void)close(pfd[1]);
-		deliver_collect(pid, pfd[0], r);
-	}
+	} else
+		deliver_via_worker(sp, sender, r, &loc);
 	buf_free(&final);
 	(void)clock_gettime(CLOCK_REALTIME, &now);
 	/* Syslog only: stderr is for the failures the MTA reads. */

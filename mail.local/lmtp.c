@@ -535,6 +535,7 @@ lmtp_session(int in, int out)
 	}
 	lmtp_flush(&l);
 out:
+	deliver_shutdown();
 	lmtp_reset(&l);
 	free(l.rcpts);
 	spool_close(&l.sp);

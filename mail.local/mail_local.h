@@ -129,6 +129,8 @@ struct dresult {
 
 /* The address written in Delivered-To: (user@myhostname for a bare name). */
 void	 deliver_final_addr(struct buf *, const struct rcpt *);
+/* End the delivery processes kept for this session. */
+void	 deliver_shutdown(void);
 /* The lines every delivery writes before the message. */
 void	 deliver_headers(struct buf *, const char *sender, const char *rcpt);
 /* mbox and Maildir appends, run as the user.  dir: "" for the spool. */

@@ -181,6 +181,7 @@ ml_pipe(const char *from, char **users, int nusers)
 		worst = ex_worse(worst, r.status);
 		rcpt_free(&r);
 	}
+	deliver_shutdown();
 	spool_close(&sp);
 	free(sender);
 	buf_free(&why);

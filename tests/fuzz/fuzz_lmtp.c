@@ -50,6 +50,12 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	}
 }
 
+/* No delivery processes to end. */
+void
+deliver_shutdown(void)
+{
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
