@@ -31,11 +31,11 @@ peers=$cache/root
 if [ -z "${POSTERN_IN_SANDBOX:-}" ] && [ ! -d "$peers/usr" ]; then
 	mkdir -p "$cache"
 	(cd "$cache" && apt-get download sendmail-bin liblockfile1 liblockfile-bin \
-	    dovecot-core procmail postfix dma opensmtpd \
+	    dovecot-core procmail postfix dma opensmtpd sendmail-cf libwrap0 \
 	    >"$cache/download.log" 2>&1 &&
-	    for d in sendmail-bin liblockfile1 liblockfile-bin dovecot-core \
+	    for d in sendmail-bin liblockfile1 liblockfile-bin dovecot-core libwrap0 \
 	        procmail; do dpkg -x ./"$d"_*.deb root; done &&
-	    for d in postfix dma opensmtpd; do
+	    for d in postfix dma opensmtpd sendmail-cf; do
 		dpkg -x ./"$d"_*.deb "sub-$d"
 	    done) ||
 		echo "bench: could not fetch the peers: see $cache/download.log"
@@ -284,7 +284,8 @@ echo "(disk: $(df -P "$disk" | awk 'NR == 2 { print $1 }'), $(nproc) CPUs;" \
 # Peers, each unpacked into the sandbox with the setup its package's
 # maintainer scripts would make: Postfix's sendmail + postdrop (setgid
 # postdrop, maildrop 1730), dma (setgid mail, DEFER: queue only),
-# OpenSMTPD's smtpctl as sendmail (setgid opensmtpq, offline queue).
+# OpenSMTPD's smtpctl as sendmail (setgid opensmtpq, offline queue),
+# sendmail 8's MSP (setgid smmsp, submit.cf from sendmail-cf).
 echo
 sn=${BENCH_SUBMIT_N:-1000}
 tmsg=$SB/tmsg
@@ -356,14 +357,36 @@ if [ -x "$sub/sub-opensmtpd/usr/sbin/smtpctl" ]; then
 	sb_add_user opensmtpq 2101 >/dev/null 2>&1
 	cp "$sub/sub-opensmtpd/usr/sbin/smtpctl" /usr/sbin/smtpctl
 	chgrp opensmtpq /usr/sbin/smtpctl && chmod 2555 /usr/sbin/smtpctl
-	mkdir -p /var/spool/smtpd/offline "$SB/osmtpd"
+	mkdir -p /var/spool/smtpd/offline /usr/local/lib/bench-osmtpd
 	chgrp opensmtpq /var/spool/smtpd/offline
 	chmod 1770 /var/spool/smtpd/offline
 	chmod 711 /var/spool/smtpd
-	ln -sf /usr/sbin/smtpctl "$SB/osmtpd/sendmail"
+	ln -sf /usr/sbin/smtpctl /usr/local/lib/bench-osmtpd/sendmail
 	# With no smtpd running, smtpctl writes the offline queue file and
 	# exits 75 by design: that counts as done (the files are counted).
-	subrow "OpenSMTPD smtpctl (offline)" -e 75 "$SB/osmtpd/sendmail" -t -i
+	subrow "OpenSMTPD smtpctl (offline)" -e 75 /usr/local/lib/bench-osmtpd/sendmail -t -i
 	echo "  (offline queue: $(ls /var/spool/smtpd/offline | wc -l) files)"
+fi
+if [ -x /usr/libexec/sendmail/sendmail ] && command -v m4 >/dev/null &&
+    [ -d "$sub/sub-sendmail-cf/usr/share/sendmail/cf" ]; then
+	# sendmail 8's MSP: setgid smmsp with submit.cf made from the
+	# distribution's submit.mc, queueing in clientmqueue (it first tries
+	# 127.0.0.1:25, refused here at once); the host name in /etc/hosts
+	# so it does not wait for DNS.
+	cp "$sub/sub-sendmail-cf/usr/share/sendmail/cf/cf/submit.mc" "$SB/submit.mc"
+	(cd "$sub/sub-sendmail-cf/usr/share/sendmail/cf" &&
+	    m4 m4/cf.m4 "$SB/submit.mc") >"$SB/submit.cf" 2>/dev/null
+	mkdir -p /etc/mail /var/spool/clientmqueue
+	cp "$SB/submit.cf" /etc/mail/submit.cf
+	grep -q '^smmsp:' /etc/passwd || {
+		{ cat /etc/passwd; echo "smmsp:x:$(sb_gid "$POSTERN_SUBMIT_GROUP"):$(sb_gid "$POSTERN_SUBMIT_GROUP"):MSP:/var/lib/sendmail:/usr/sbin/nologin"; } \
+		    >"$SB/passwd.bench" && cat "$SB/passwd.bench" >/etc/passwd; }
+	echo "127.0.1.1 $(uname -n).bench.example $(uname -n)" >>/etc/hosts
+	chown "$(sb_gid "$POSTERN_SUBMIT_GROUP"):$(sb_gid "$POSTERN_SUBMIT_GROUP")" /var/spool/clientmqueue
+	chmod 0770 /var/spool/clientmqueue
+	chgrp "$POSTERN_SUBMIT_GROUP" /usr/libexec/sendmail/sendmail
+	chmod 2555 /usr/libexec/sendmail/sendmail
+	subrow "sendmail 8 MSP" /usr/libexec/sendmail/sendmail -t -i
+	echo "  (clientmqueue: $(ls /var/spool/clientmqueue | grep -c '^qf') qf files)"
 fi
 echo "(postern: $(ls "$POSTERN_QUEUE_DIR/submit/new" | wc -l) files in submit/new)"
