@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -173,51 +172,88 @@ queue_commit(struct submit *s, int fd, off_t size, bool drop)
 	buf_free(&why);
 }
 
+/*
+ * The envelope of a queue file without reading its message: the head
+ * gives the message size, the records after the message are read with
+ * pread and parsed behind a head that says "no message".  read(), not
+ * mmap(): a file its owner truncates meanwhile must not kill mailq with
+ * SIGBUS.  0, or -1 for a file that is not (or no longer) a good one.
+ */
+static int
+queue_envelope(int fd, off_t limit, struct cq_env *e, off_t *msg_size)
+{
+	struct buf head = BUF_INIT, tail = BUF_INIT, why = BUF_INIT;
+	size_t hlen = cq_size_offset() + CQ_SIZE_DIGITS + 1;
+	char digits[CQ_SIZE_DIGITS + 1];
+	long long size = 0;
+	int rc = -1;
+
+	buf_reserve(&head, hlen);
+	if (pread(fd, head.data, hlen, 0) != (ssize_t)hlen)
+		goto out;
+	head.len = hlen;
+	for (size_t i = 0; i < CQ_SIZE_DIGITS; i++) {
+		char c = head.data[cq_size_offset() + i];
+
+		if (c < '0' || c > '9' || (size = size * 10 + (c - '0')) > limit)
+			goto out;
+	}
+	if (lseek(fd, (off_t)hlen + (off_t)size, SEEK_SET) < 0 ||
+	    iox_read_all(fd, &tail, (size_t)CQ_RCPT_MAX *
+	    (CQ_FIELD_MAX + 3) + 65536) < 0)
+		goto out;
+	cq_format_size(digits, 0);
+	memcpy(head.data + cq_size_offset(), digits, CQ_SIZE_DIGITS);
+	buf_append(&head, tail.data, tail.len);
+	if (cq_parse(head.data, head.len, limit, e, &why) == 0) {
+		*msg_size = (off_t)size;
+		rc = 0;
+	}
+out:
+	buf_free(&head);
+	buf_free(&tail);
+	buf_free(&why);
+	return rc;
+}
+
 /* One mailq entry from a queue file; 0 if shown. */
 static int
 queue_show(int dirfd, const char *name, off_t limit, int shown)
 {
 	struct cq_env e;
-	struct buf why = BUF_INIT;
 	struct stat st;
+	off_t size;
 	char when[32];
 	struct tm tm;
-	void *map;
 	size_t i;
-	int fd, rc = -1;
+	int fd, rc;
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd < 0)
 		return -1;	/* not ours */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_uid != getuid() && getuid() != 0)) {
 		(void)close(fd);
 		return -1;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	rc = queue_envelope(fd, limit, &e, &size);
 	(void)close(fd);
-	if (map == MAP_FAILED)
+	if (rc < 0)
 		return -1;
-	if (cq_parse(map, (size_t)st.st_size, limit, &e, &why) == 0) {
-		(void)localtime_r(&st.st_mtime, &tm);
-		(void)strftime(when, sizeof(when), "%a %b %d %H:%M", &tm);
-		if (shown == 0) {
-			printf("\t\t%s/submit/new\n", config_str(
-			    CF_queue_directory));
-			printf("-----Q-ID----- --Size-- -----Q-Time----- "
-			    "------------Sender/Recipient-----------\n");
-		}
-		printf("%-14.14s %8lld %s <%s>\n", name,
-		    (long long)e.msg_size, when, e.sender);
-		for (i = 0; i < e.nrcpts; i++)
-			printf("%41s<%s>\n", "", e.rcpts[i]);
-		cq_env_free(&e);
-		rc = 0;
+	(void)localtime_r(&st.st_mtime, &tm);
+	(void)strftime(when, sizeof(when), "%a %b %d %H:%M", &tm);
+	if (shown == 0) {
+		printf("\t\t%s/submit/new\n", config_str(CF_queue_directory));
+		printf("-----Q-ID----- --Size-- -----Q-Time----- "
+		    "------------Sender/Recipient-----------\n");
 	}
-	(void)munmap(map, (size_t)st.st_size);
-	buf_free(&why);
-	return rc;
+	printf("%-14.14s %8lld %s <%s>\n", name, (long long)size, when,
+	    e.sender);
+	for (i = 0; i < e.nrcpts; i++)
+		printf("%41s<%s>\n", "", e.rcpts[i]);
+	cq_env_free(&e);
+	return 0;
 }
 
 /* mailq, in sendmail's layout. */
