@@ -46,7 +46,24 @@ enum config_type {
 	X(lmtp_recipient_limit, CT_INT, "1000", 1, 100000, NULL) \
 	X(lmtp_timeout, CT_TIME, "300s", 1, 86400, NULL) \
 	X(temp_directory, CT_PATH, "/var/tmp", 0, 0, NULL) \
-	X(trusted_users, CT_LIST, "root", 0, 0, NULL)
+	X(trusted_users, CT_LIST, "root", 0, 0, NULL) \
+	X(alias_database, CT_PATH, ALIASES_FILE ".db", 0, 0, NULL) \
+	X(alias_expansion, CT_BOOL, "yes", 0, 0, NULL) \
+	X(alias_duplicates, CT_ENUM, "error", 0, 0, "error|first") \
+	X(forward_path, CT_LIST, "$HOME/.forward$DELIMITER$EXTENSION, $HOME/.forward", 0, 0, NULL) \
+	X(forward_size_limit, CT_SIZE, "64k", 16, 16777216, NULL) \
+	X(forward_entry_limit, CT_INT, "1000", 1, 1000000, NULL) \
+	X(include_size_limit, CT_SIZE, "16m", 16, 1073741824, NULL) \
+	X(expansion_depth_limit, CT_INT, "20", 1, 1000, NULL) \
+	X(expansion_destination_limit, CT_INT, "50000", 1, 10000000, NULL) \
+	X(allow_commands, CT_ENUM, "yes", 0, 0, "yes|restricted|no") \
+	X(restricted_command_directory, CT_PATH, CONFIG_DIR "/commands", 0, 0, NULL) \
+	X(user_commands_and_files, CT_BOOL, "yes", 0, 0, NULL) \
+	X(command_time_limit, CT_TIME, "1000s", 1, 604800, NULL) \
+	X(command_output_limit, CT_SIZE, "4k", 64, 1048576, NULL) \
+	X(forward_command, CT_STR, SBINDIR "/sendmail -i", 0, 0, NULL) \
+	X(hop_count_limit, CT_INT, "50", 1, 1000, NULL) \
+	X(local_domains, CT_LIST, "", 0, 0, NULL)
 
 enum config_key {
 #define CONFIG_ENUM(name, type, def, min, max, vals) CF_##name,

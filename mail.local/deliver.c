@@ -1,16 +1,18 @@
 /*
- * deliver: one recipient, one child process that has become the recipient.
+ * deliver: one recipient, expanded (aliases, :include:, .forward) into its
+ * final destinations, each delivered by a worker process that has become
+ * the user it is delivered as (worker.c).
  *
  * Input: the spooled message (trusted: written by this process), the
  * envelope sender (checked syntax), a resolved recipient.  The parent,
- * which holds only CAP_SETUID and CAP_SETGID, forks; the child sets its
- * groups, gid and uid to the recipient's for good (plus the mail spool's
- * group when the spool is group-writable, so it can create the mailbox and
- * its dotlock), verifies that it cannot get root back, and only then opens
- * anything.  Mail for root is delivered by a child that keeps uid 0 but
- * drops every capability, so it too can touch only what root owns and no
- * more.  The child reports "STATUS DSN TEXT" on a pipe and exits; the
- * parent waits for it and logs one line per recipient.
+ * which holds only CAP_SETUID and CAP_SETGID, expands the recipient
+ * (expand_io.c), sends each destination to the right worker and collects
+ * the results: the recipient's status is that of its worst destination
+ * (temporary before permanent), and a failed member is named in the text.
+ * Mailboxes are written by the user's mailbox worker (mbox.c, maildir.c);
+ * files, programs and forwarded copies by a plain worker of the user the
+ * expansion says (dest.c), which never holds the spool's group.  X-Original-To:
+ * is added when the destination is not the envelope recipient itself.
  *
  * Diagnostics: r->status (sysexits), r->dsn (RFC 3463 code when more
  * precise than the status), r->text; a syslog line in Postfix's style:
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +44,8 @@
 #include "lib/log.h"
 #include "lib/safeopen.h"
 #include "lib/xalloc.h"
+
+#include "aliases/expand.h"
 
 #include "mail.local/mail_local.h"
 
@@ -79,11 +84,14 @@ deliver_final_addr(struct buf *b, const struct rcpt *r)
 		buf_printf(b, "@%s", ml_opts.hostname);
 }
 
-/* Return-Path: and Delivered-To:, the lines every delivery adds. */
+/* Return-Path:, Delivered-To: and X-Original-To:, added to each copy. */
 void
-deliver_headers(struct buf *b, const char *sender, const char *rcpt)
+deliver_headers(struct buf *b, const char *sender, const char *rcpt,
+    const char *orig)
 {
 	buf_printf(b, "Return-Path: <%s>\nDelivered-To: %s\n", sender, rcpt);
+	if (orig != NULL && orig[0] != '\0')
+		buf_printf(b, "X-Original-To: %s\n", orig);
 }
 
 /* The status for an errno from a mailbox (ENOSPC -> 4.2.2 ...). */
@@ -122,8 +130,6 @@ static const struct safe_check dir_rule = {
 	.type = S_IFDIR, .mode_forbid = S_IWOTH, .sticky_ok = true,
 };
 
-static gid_t deliver_spool_gid(const struct location *);
-
 /* Deliver the spool to r, already running as the user. */
 static void
 deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
@@ -152,270 +158,256 @@ deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
 	buf_free(&why);
 }
 
-/*
- * WORKERS: a delivery process that has become one user serves every
- * delivery to that user in this session (an LMTP session of 1000
- * messages forks once per recipient user, not once per copy).  The
- * parent sends it a request (struct wreq, then the sender and the
- * address) and reads one result line back.  At most WORKERS_MAX live at
- * once; the oldest goes when another is needed.  A worker runs only this
- * file's code, mbox.c and maildir.c, and holds only its two pipes, the
- * spool and /dev/null.
- */
-#define WORKERS_MAX	8
-#define WREQ_FIELD_MAX	4096
-
-struct wreq {
-	long long size;		/* spool bytes */
-	long long sec, nsec;	/* arrival time */
-	unsigned sender_len, addr_len;
-};
-
-struct worker {
-	char	*user;
-	pid_t	 pid;
-	int	 req, res;
-	unsigned long long used;	/* for choosing the oldest */
-};
-
-static struct worker workers[WORKERS_MAX];
-static size_t nworkers;
-static unsigned long long worker_clock;
-
-/* Write a result line to fd. */
-static void
-worker_report(int fd, const struct dresult *res)
-{
-	struct buf out = BUF_INIT;
-
-	buf_printf(&out, "%d %s ", res->status, res->dsn ? res->dsn : "-");
-	buf_append_printable(&out, res->text.data, res->text.len);
-	if (out.len > RESULT_MAX - 1)
-		buf_truncate(&out, RESULT_MAX - 1);
-	buf_append_byte(&out, '\n');
-	(void)iox_write_full(fd, out.data, out.len);
-	buf_free(&out);
-}
-
-/* The worker: become the user, then serve requests until EOF. */
-static _Noreturn void
-worker_main(struct spool *sp, const struct rcpt *r,
-    const struct location *loc, gid_t extra_gid, int req, int resfd)
-{
-	struct dresult res = { EX_SOFTWARE, NULL, BUF_INIT };
-	struct buf why = BUF_INIT;
-	struct wreq h;
-	gid_t *groups;
-	size_t n = r->pw.ngroups, i;
-	int fd;
-
-	(void)signal(SIGPIPE, SIG_IGN);
-	log_set_flags(LOG_F_SYSLOG);	/* the parent reports to the MTA */
-	/* The LMTP connection and the other workers are not its business. */
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
-	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
-		_exit(1);
-	if (fd > 2)
-		(void)close(fd);
-	for (i = 0; i < nworkers; i++) {
-		(void)close(workers[i].req);
-		(void)close(workers[i].res);
-	}
-	groups = xcalloc(n + 1, sizeof(*groups));
-	if (n > 0)
-		memcpy(groups, r->pw.groups, n * sizeof(*groups));
-	if (extra_gid != (gid_t)-1)
-		groups[n++] = extra_gid;
-	/* DELIVERY RIGHTS: the recipient's ids, for good, verified. */
-	if (r->pw.uid == 0) {
-		/* SECBIT_NOROOT was locked at start: nothing comes back. */
-		if (priv_become(0, r->pw.gid, groups, n, &why) < 0 ||
-		    priv_caps_clear(&why) < 0)
-			goto fail;
-	} else if (priv_become(r->pw.uid, r->pw.gid, groups, n, &why) < 0)
-		goto fail;
-	free(groups);
-	for (;;) {
-		struct rcpt one = *r;
-		char *sender, *addr;
-		ssize_t got = iox_read_full(req, &h, sizeof(h));
-
-		if (got == 0)
-			_exit(0);
-		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
-		    h.sender_len > WREQ_FIELD_MAX || h.addr_len == 0 ||
-		    h.addr_len > WREQ_FIELD_MAX)
-			_exit(1);
-		sender = xmalloc(h.sender_len + 1);
-		addr = xmalloc(h.addr_len + 1);
-		if (iox_read_full(req, sender, h.sender_len) !=
-		    (ssize_t)h.sender_len || iox_read_full(req, addr,
-		    h.addr_len) != (ssize_t)h.addr_len)
-			_exit(1);
-		sender[h.sender_len] = '\0';
-		addr[h.addr_len] = '\0';
-		sp->size = (off_t)h.size;
-		sp->arrival.tv_sec = (time_t)h.sec;
-		sp->arrival.tv_nsec = (long)h.nsec;
-		one.addr = addr;
-		deliver_once(sp, sender, &one, loc, &res);
-		worker_report(resfd, &res);
-		free(sender);
-		free(addr);
-	}
-fail:
-	res.status = EX_TEMPFAIL;
-	buf_printf(&res.text, "cannot become user %s: %s", r->user,
-	    buf_cstr(&why));
-	worker_report(resfd, &res);
-	_exit(0);
-}
-
-/* Close a worker's pipes, reap it; its exit status as text in why. */
-static void
-worker_drop(struct worker *w, struct buf *why)
-{
-	int st = 0;
-	pid_t p;
-
-	(void)close(w->req);
-	(void)close(w->res);
-	while ((p = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	if (why != NULL) {
-		if (p >= 0 && WIFSIGNALED(st))
-			buf_printf(why, "delivery process killed by signal %d",
-			    WTERMSIG(st));
-		else
-			buf_printf(why, "delivery process ended without a "
-			    "report (exit status %d)", p >= 0 &&
-			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	}
-	free(w->user);
-	*w = workers[--nworkers];
-}
-
-/* End every worker (end of the session or of pipe mode). */
+/* The worker's side of one request. */
 void
-deliver_shutdown(void)
+worker_serve(int op, struct spool *sp, const struct priv_user *self,
+    char **f, size_t n, struct dresult *res, struct buf *payload)
 {
-	while (nworkers > 0)
-		worker_drop(&workers[nworkers - 1], NULL);
+	struct location loc;
+	struct rcpt one;
+
+	if (op == WOP_READ_FORWARD || op == WOP_READ_INCLUDE) {
+		xio_serve_read(op, self, f, n, res, payload);
+		return;
+	}
+	if (n < 3) {
+		res->status = EX_SOFTWARE;
+		buf_append_str(&res->text, "bad request");
+		return;
+	}
+	switch (op) {
+	case WOP_MAILBOX:
+		memset(&one, 0, sizeof(one));
+		one.addr = f[1];
+		one.orig = f[2][0] != '\0' ? f[2] : NULL;
+		one.user = self->name;
+		one.pw = *self;
+		deliver_where(&loc);
+		deliver_once(sp, f[0], &one, &loc, res);
+		break;
+	case WOP_FILE:
+		if (n == 4)
+			dest_file(sp, self, f, res);
+		break;
+	case WOP_PROGRAM:
+		if (n >= 4)
+			dest_program(sp, self, f, n, res);
+		break;
+	case WOP_SUBMIT:
+		if (n >= 4)
+			dest_submit(sp, self, f, n, res);
+		break;
+	default:
+		res->status = EX_SOFTWARE;
+		buf_append_str(&res->text, "unknown request");
+	}
 }
 
-/* The worker for r's user, started if needed; NULL with errno. */
-static struct worker *
-worker_get(struct spool *sp, const struct rcpt *r,
-    const struct location *loc, gid_t extra_gid)
-{
-	struct worker *w;
-	int reqp[2], resp[2];
-	size_t i, oldest = 0;
-	pid_t pid;
-
-	for (i = 0; i < nworkers; i++) {
-		if (strcmp(workers[i].user, r->user) == 0) {
-			workers[i].used = ++worker_clock;
-			return &workers[i];
-		}
-		if (workers[i].used < workers[oldest].used)
-			oldest = i;
-	}
-	if (nworkers == WORKERS_MAX)
-		worker_drop(&workers[oldest], NULL);
-	if (pipe2(reqp, O_CLOEXEC) < 0)
-		return NULL;
-	if (pipe2(resp, O_CLOEXEC) < 0) {
-		(void)close(reqp[0]);
-		(void)close(reqp[1]);
-		return NULL;
-	}
-	if ((pid = fork()) < 0) {
-		(void)close(reqp[0]);
-		(void)close(reqp[1]);
-		(void)close(resp[0]);
-		(void)close(resp[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		(void)close(reqp[1]);
-		(void)close(resp[0]);
-		worker_main(sp, r, loc, extra_gid, reqp[0], resp[1]);
-	}
-	(void)close(reqp[0]);
-	(void)close(resp[1]);
-	w = &workers[nworkers++];
-	w->user = xstrdup(r->user);
-	w->pid = pid;
-	w->req = reqp[1];
-	w->res = resp[0];
-	w->used = ++worker_clock;
-	return w;
-}
-
-/* One request to the user's worker; the result into r. */
+/* Log one outcome in Postfix's style. */
 static void
-deliver_via_worker(struct spool *sp, const char *sender, struct rcpt *r,
-    const struct location *loc)
+deliver_log(const struct spool *sp, const char *session, const char *to,
+    const char *orig, const char *where, int status, const char *dsn,
+    const char *text)
 {
-	struct wreq h = { (long long)sp->size, (long long)sp->arrival.tv_sec,
-	    (long long)sp->arrival.tv_nsec, (unsigned)strlen(sender),
-	    (unsigned)strlen(r->addr) };
-	struct buf in = BUF_INIT, why = BUF_INIT;
-	struct worker *w;
-	int code = EX_TEMPFAIL, consumed = 0;
-	char dsn[16] = "-";
+	struct timespec now;
+	struct ex_reply rep;
+	struct buf o = BUF_INIT;
+	int flags;
 
-	if (h.sender_len > WREQ_FIELD_MAX || h.addr_len > WREQ_FIELD_MAX) {
-		r->status = EX_DATAERR;
-		r->text = xstrdup("address too long");
-		return;
-	}
-	if ((w = worker_get(sp, r, loc, deliver_spool_gid(loc))) == NULL) {
-		r->status = EX_TEMPFAIL;
-		r->text = xstrdup(strerror(errno));
-		return;
-	}
-	if (iox_write_full(w->req, &h, sizeof(h)) < 0 ||
-	    iox_write_full(w->req, sender, h.sender_len) < 0 ||
-	    iox_write_full(w->req, r->addr, h.addr_len) < 0)
-		goto dead;
-	/* One line back: read until its LF (bounded). */
-	while (in.len == 0 || in.data[in.len - 1] != '\n') {
-		char chunk[RESULT_MAX];
-		ssize_t n = read(w->res, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || in.len + (size_t)n > RESULT_MAX)
-			goto dead;
-		buf_append(&in, chunk, (size_t)n);
-	}
-	buf_truncate(&in, in.len - 1);
-	if (sscanf(buf_cstr(&in), "%d %15s %n", &code, dsn, &consumed) < 2)
-		goto dead;
-	r->status = code;
-	r->dsn = strcmp(dsn, "-") == 0 ? NULL : xstrdup(dsn);
-	r->text = xstrdup(buf_cstr(&in) + consumed);
-	buf_free(&in);
-	return;
-dead:
-	worker_drop(w, &why);
-	r->status = EX_TEMPFAIL;
-	r->text = buf_steal(&why);
-	buf_free(&in);
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	ex_to_reply(status, &rep);
+	if (orig != NULL && strcmp(orig, to) != 0)
+		buf_printf(&o, ", orig_to=<%s>", orig);
+	/* Syslog only: stderr is for the failures the MTA reads. */
+	flags = log_get_flags();
+	log_set_flags(flags & ~LOG_F_STDERR);
+	log_info("%s: to=<%s>%s, %s, size=%lld, delay=%.2f, dsn=%s, "
+	    "status=%s (%s)", session, to, buf_cstr(&o), where,
+	    (long long)sp->size, (double)(now.tv_sec - sp->arrival.tv_sec) +
+	    (double)(now.tv_nsec - sp->arrival.tv_nsec) / 1e9,
+	    dsn ? dsn : rep.dsn, status == EX_OK ? "sent" :
+	    ex_is_temporary(status) ? "deferred" : "bounced",
+	    text ? text : rep.text);
+	log_set_flags(flags);
+	buf_free(&o);
 }
 
-/* The group to add for a group-writable spool, or -1. */
-static gid_t
-deliver_spool_gid(const struct location *loc)
+/* The environment fields of a program delivery. */
+static void
+deliver_env(struct buf *fields, size_t *n, const char *name,
+    const char *value)
 {
-	struct stat st;
+	buf_printf(fields, "%s=%s", name, value ? value : "");
+	buf_append(fields, "", 1);
+	(*n)++;
+}
 
-	if (loc->in_home || stat(loc->path, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    (st.st_mode & S_IWGRP) == 0 || st.st_uid != 0)
-		return (gid_t)-1;
-	return st.st_gid;
+/* One destination of an expansion; the outcome into *res. */
+static void
+deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
+    const struct dest *d, struct wresult *res)
+{
+	struct buf fields = BUF_INIT, dt = BUF_INIT, snd = BUF_INIT,
+	    why = BUF_INIT, rcptaddr = BUF_INIT, orig = BUF_INIT;
+	const char **fv = NULL, *p;
+	struct priv_user pw;
+	size_t n = 0, i;
+	int op;
+
+	memset(res, 0, sizeof(*res));
+	if (priv_user_lookup(d->kind == DEST_MAILBOX ? d->target : d->runas,
+	    &pw, &why) < 0) {
+		res->status = errno == ENOENT && d->kind == DEST_MAILBOX ?
+		    EX_NOUSER : EX_TEMPFAIL;
+		buf_printf(&rcptaddr, "cannot find user %s: %s",
+		    d->kind == DEST_MAILBOX ? d->target : d->runas,
+		    buf_cstr(&why));
+		res->text = buf_steal(&rcptaddr);
+		goto out;
+	}
+	if (d->kind != DEST_MAILBOX && pw.uid == 0) {
+		/* DELIVERY RIGHTS: never a program or file as root. */
+		res->status = EX_NOPERM;
+		res->dsn = xstrdup("5.7.1");
+		res->text = xstrdup("refusing to deliver to a program or file "
+		    "as root");
+		priv_user_free(&pw);
+		goto out;
+	}
+	/* Delivered-To: the address whose delivery this is. */
+	if (d->kind == DEST_MAILBOX && r->user != NULL &&
+	    strcmp(d->target, r->user) == 0 && !r->alias)
+		deliver_final_addr(&dt, r);
+	else {
+		if (d->kind == DEST_MAILBOX)
+			buf_append_str(&dt, d->target);
+		else {
+			buf_append_str(&dt, d->local);
+			if (d->ext != NULL)
+				buf_printf(&dt, "%c%s",
+				    config_str(CF_recipient_delimiter)[0] ?
+				    config_str(CF_recipient_delimiter)[0] : '+',
+				    d->ext);
+		}
+		buf_printf(&dt, "@%s", ml_opts.hostname);
+	}
+	if (d->kind != DEST_MAILBOX && spool_seen_delivered_to(sp,
+	    buf_cstr(&dt))) {
+		res->status = EX_UNAVAILABLE;
+		res->dsn = xstrdup("5.4.6");
+		buf_printf(&rcptaddr, "mail forwarding loop for %s",
+		    buf_cstr(&dt));
+		res->text = buf_steal(&rcptaddr);
+		priv_user_free(&pw);
+		goto out;
+	}
+	if (d->sender != NULL) {
+		buf_append_str(&snd, d->sender);
+		if (strchr(d->sender, '@') == NULL)
+			buf_printf(&snd, "@%s", ml_opts.hostname);
+	} else
+		buf_append_str(&snd, sender);
+	buf_append(&fields, buf_cstr(&snd), snd.len + 1);
+	buf_append(&fields, buf_cstr(&dt), dt.len + 1);
+	deliver_final_addr(&orig, r);
+	if (strcasecmp(buf_cstr(&dt), buf_cstr(&orig)) == 0)
+		buf_reset(&orig);
+	buf_append(&fields, buf_cstr(&orig), orig.len + 1);
+	n = 3;
+	switch (d->kind) {
+	case DEST_MAILBOX:
+		op = WOP_MAILBOX;
+		break;
+	case DEST_FILE:
+		op = WOP_FILE;
+		buf_append(&fields, d->target, strlen(d->target) + 1);
+		n++;
+		break;
+	case DEST_PROGRAM:
+		op = WOP_PROGRAM;
+		buf_append(&fields, d->target, strlen(d->target) + 1);
+		n++;
+		deliver_env(&fields, &n, "SENDER", buf_cstr(&snd));
+		deliver_env(&fields, &n, "RECIPIENT", buf_cstr(&dt));
+		deliver_env(&fields, &n, "LOCAL", d->local);
+		deliver_env(&fields, &n, "EXTENSION", d->ext);
+		deliver_env(&fields, &n, "DOMAIN", ml_opts.hostname);
+		buf_reset(&orig);
+		deliver_final_addr(&orig, r);
+		deliver_env(&fields, &n, "ORIGINAL_RECIPIENT", buf_cstr(&orig));
+		break;
+	default:
+		op = WOP_SUBMIT;
+		buf_append(&fields, d->target, strlen(d->target) + 1);
+		n++;
+		break;
+	}
+	fv = xcalloc(n, sizeof(*fv));
+	for (i = 0, p = fields.data; i < n; i++, p += strlen(p) + 1)
+		fv[i] = p;
+	worker_call(&pw, op == WOP_MAILBOX, sp, op, fv, n, res);
+	priv_user_free(&pw);
+out:
+	free(fv);
+	buf_free(&fields);
+	buf_free(&dt);
+	buf_free(&snd);
+	buf_free(&why);
+	buf_free(&rcptaddr);
+	buf_free(&orig);
+}
+
+/* What a destination is, for the log: "mailbox=bob", "command=...". */
+static void
+deliver_where_text(struct buf *b, const struct dest *d)
+{
+	buf_printf(b, "%s=", d->kind == DEST_MAILBOX ? "user" :
+	    dest_kind_name(d->kind));
+	buf_append_printable(b, d->target, strlen(d->target));
+	if (d->kind != DEST_MAILBOX) {
+		buf_printf(b, ", as=%s", d->runas);
+	}
+	buf_printf(b, ", via=%s", d->via);
+}
+
+/*
+ * DUPLICATES: one copy per final destination per message, also across
+ * recipients ("RCPT alice" and "RCPT staff" that includes alice).  The
+ * destinations delivered for the current message, "KIND TARGET AS\n",
+ * forgotten when the next message arrives.
+ */
+static struct buf done_dests;
+static struct timespec done_arrival;
+
+static bool
+deliver_done(const struct spool *sp, const struct dest *d, bool add)
+{
+	struct buf key = BUF_INIT;
+	const char *p, *end;
+	bool found = false;
+
+	if (done_arrival.tv_sec != sp->arrival.tv_sec ||
+	    done_arrival.tv_nsec != sp->arrival.tv_nsec) {
+		buf_reset(&done_dests);
+		done_arrival = sp->arrival;
+	}
+	buf_printf(&key, "%d %s %s\n", (int)d->kind, d->target, d->runas);
+	p = done_dests.len > 0 ? done_dests.data : NULL;
+	end = p != NULL ? p + done_dests.len : NULL;
+	while (p != NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if ((size_t)(end - p) >= key.len && memcmp(p, key.data,
+		    key.len) == 0) {
+			found = true;
+			break;
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	if (!found && add)
+		buf_append(&done_dests, key.data, key.len);
+	buf_free(&key);
+	return found;
 }
 
 /* Deliver to one recipient and log the outcome. */
@@ -423,13 +415,12 @@ void
 deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
     const char *session)
 {
-	struct location loc;
-	struct buf final = BUF_INIT;
-	struct timespec now;
-	struct ex_reply rep;
-	int flags;
+	struct expansion x;
+	struct buf final = BUF_INIT, text = BUF_INIT, where = BUF_INIT;
+	size_t i, nok = 0, nbad = 0;
+	int worst = EX_OK;
+	char *worst_dsn = NULL;
 
-	deliver_where(&loc);
 	deliver_final_addr(&final, r);
 	free(r->text);
 	r->text = NULL;
@@ -442,20 +433,96 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 		buf_reset(&final);
 		buf_printf(&final, "mail forwarding loop for %s", r->addr);
 		r->text = buf_steal(&final);
-	} else
-		deliver_via_worker(sp, sender, r, &loc);
+		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
+		    r->dsn, r->text);
+		return;
+	}
+	if (sp->hops > config_num(CF_hop_count_limit)) {
+		r->status = EX_UNAVAILABLE;
+		r->dsn = xstrdup("5.4.6");
+		buf_reset(&final);
+		buf_printf(&final, "too many hops (%u Received: and "
+		    "Delivered-To: headers; hop_count_limit is %lld)",
+		    sp->hops, config_num(CF_hop_count_limit));
+		r->text = buf_steal(&final);
+		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
+		    r->dsn, r->text);
+		return;
+	}
 	buf_free(&final);
-	(void)clock_gettime(CLOCK_REALTIME, &now);
-	/* Syslog only: stderr is for the failures the MTA reads. */
-	ex_to_reply(r->status, &rep);
-	flags = log_get_flags();
-	log_set_flags(flags & ~LOG_F_STDERR);
-	log_info("%s: to=<%s>, user=%s, size=%lld, delay=%.2f, dsn=%s, "
-	    "status=%s (%s)", session, r->addr, r->user, (long long)sp->size,
-	    (double)(now.tv_sec - sp->arrival.tv_sec) +
-	    (double)(now.tv_nsec - sp->arrival.tv_nsec) / 1e9,
-	    r->dsn ? r->dsn : rep.dsn, r->status == EX_OK ? "sent" :
-	    ex_is_temporary(r->status) ? "deferred" : "bounced",
-	    r->text ? r->text : rep.text);
-	log_set_flags(flags);
+	xio_expand(sp, r, &x);
+	if (x.tempfail) {
+		r->status = EX_TEMPFAIL;
+		r->text = xstrdup(buf_cstr(&x.why));
+		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
+		    NULL, r->text);
+		expansion_free(&x);
+		return;
+	}
+	for (i = 0; i < x.n; i++) {
+		struct wresult res;
+
+		if (deliver_done(sp, &x.v[i], false)) {
+			memset(&res, 0, sizeof(res));
+			res.status = EX_OK;
+			res.text = xstrdup("duplicate: already delivered for "
+			    "this message");
+		} else {
+			deliver_dest(sp, sender, r, &x.v[i], &res);
+			if (res.status == EX_OK)
+				(void)deliver_done(sp, &x.v[i], true);
+		}
+		buf_reset(&where);
+		deliver_where_text(&where, &x.v[i]);
+		deliver_log(sp, session, x.v[i].kind == DEST_MAILBOX ?
+		    x.v[i].target : r->addr, r->addr, buf_cstr(&where),
+		    res.status, res.dsn, res.text);
+		if (res.status == EX_OK) {
+			nok++;
+			if (x.n == 1 && x.nfail == 0)
+				buf_append_str(&text, res.text ? res.text : "");
+		} else {
+			nbad++;
+			if (ex_worse(worst, res.status) != worst ||
+			    worst == EX_OK) {
+				worst = ex_worse(worst, res.status);
+				free(worst_dsn);
+				worst_dsn = res.dsn ? xstrdup(res.dsn) : NULL;
+				buf_reset(&text);
+				buf_printf(&text, "%s %s: %s",
+				    dest_kind_name(x.v[i].kind), x.v[i].target,
+				    res.text ? res.text : ex_text(res.status));
+			}
+		}
+		worker_result_free(&res);
+	}
+	for (i = 0; i < x.nfail; i++) {
+		const struct xfail *f = &x.fail[i];
+
+		deliver_log(sp, session, f->what, r->addr, "user=-",
+		    f->status, f->dsn, f->why);
+		nbad++;
+		if (ex_worse(worst, f->status) != worst || worst == EX_OK) {
+			worst = ex_worse(worst, f->status);
+			free(worst_dsn);
+			worst_dsn = f->dsn ? xstrdup(f->dsn) : NULL;
+			buf_reset(&text);
+			buf_append_str(&text, f->why);
+		}
+	}
+	if (x.n == 0 && x.nfail == 0) {
+		worst = EX_UNAVAILABLE;
+		worst_dsn = xstrdup("5.1.1");
+		buf_append_str(&text, "expands to no destination");
+	}
+	if (worst != EX_OK && nok > 0)
+		buf_printf(&text, " (%zu of %zu destinations failed, the "
+		    "others got it)", nbad, nbad + nok);
+	else if (worst == EX_OK && x.n > 1)
+		buf_printf(&text, "delivered to %zu destinations", x.n);
+	r->status = worst;
+	r->dsn = worst_dsn;
+	r->text = buf_steal(&text);
+	expansion_free(&x);
+	buf_free(&where);
 }

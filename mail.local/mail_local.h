@@ -39,6 +39,7 @@ struct spool {
 	struct timespec arrival;
 	struct buf delivered_to; /* Delivered-To: values seen, lower case,
 				  * each followed by '\n' (bounded) */
+	unsigned hops;		/* Received: and Delivered-To: headers */
 	/* Writer state. */
 	char	*obuf;
 	size_t	 olen;
@@ -99,6 +100,10 @@ struct rcpt {
 	char	*addr;		/* as given, unquoted local part[@domain] */
 	char	*user;		/* the passwd name it resolved to */
 	char	*ext;		/* the address extension, or NULL */
+	char	*local;		/* the local part, unquoted, extension included */
+	char	*orig;		/* X-Original-To: value, or NULL */
+	bool	 alias;		/* the local part is an alias, not a user */
+	bool	 file_target;	/* a /file of an alias or .forward */
 	struct priv_user pw;
 	int	 status;	/* sysexits code */
 	char	*dsn;		/* enhanced status code override, or NULL */
@@ -129,10 +134,58 @@ struct dresult {
 
 /* The address written in Delivered-To: (user@myhostname for a bare name). */
 void	 deliver_final_addr(struct buf *, const struct rcpt *);
+/* The lines every delivery writes before the message (orig may be NULL). */
+void	 deliver_headers(struct buf *, const char *sender, const char *rcpt,
+	    const char *orig);
+/* From_ line with the envelope sender and asctime of t. */
+void	 mbox_from_line(struct buf *, const char *sender, time_t t);
+
+/* worker.c: requests to the processes that have become a user. */
+enum wop {
+	WOP_MAILBOX,		/* sender, delivered-to, orig */
+	WOP_FILE,		/* sender, delivered-to, orig, path */
+	WOP_PROGRAM,		/* sender, delivered-to, orig, command, env... */
+	WOP_SUBMIT,		/* sender, delivered-to, orig, address */
+	WOP_READ_FORWARD,	/* extension, delimiter */
+	WOP_READ_INCLUDE	/* path */
+};
+struct wresult {
+	int	 status;
+	char	*dsn;		/* or NULL */
+	char	*text;
+	struct buf payload;	/* read results */
+};
+/* Run op in pw's worker (mailbox: with the spool's group if needed). */
+void	 worker_call(const struct priv_user *pw, bool mailbox, struct spool *,
+	    int op, const char *const *fields, size_t nfields,
+	    struct wresult *);
+void	 worker_result_free(struct wresult *);
+/* The worker's side of a request (deliver.c). */
+void	 worker_serve(int op, struct spool *, const struct priv_user *self,
+	    char **fields, size_t nfields, struct dresult *,
+	    struct buf *payload);
 /* End the delivery processes kept for this session. */
 void	 deliver_shutdown(void);
-/* The lines every delivery writes before the message. */
-void	 deliver_headers(struct buf *, const char *sender, const char *rcpt);
+/* dest.c: files, programs and forwarding, in the worker. */
+void	 dest_file(struct spool *, const struct priv_user *, char **fields,
+	    struct dresult *);
+void	 dest_program(struct spool *, const struct priv_user *,
+	    char **fields, size_t nfields, struct dresult *);
+void	 dest_submit(struct spool *, const struct priv_user *, char **fields,
+	    size_t nfields, struct dresult *);
+/* expand_io.c: the expansion engine's I/O for mail.local. */
+struct expansion;
+/* Is local an alias?  1, 0, or -1 (why). */
+int	 xio_is_alias(const char *local, struct buf *why);
+void	 xio_expand(struct spool *, const struct rcpt *, struct expansion *);
+/* The worker's side of WOP_READ_FORWARD and WOP_READ_INCLUDE. */
+void	 xio_serve_read(int op, const struct priv_user *self, char **fields,
+	    size_t nfields, struct dresult *, struct buf *payload);
+bool	 xio_local_domain(const char *domain);
+/* Open path as opener (then become then, if not NULL) and parse it. */
+void	 xio_serve_include(const char *path, uid_t opener,
+	    const struct priv_user *then, struct dresult *,
+	    struct buf *payload);
 /* mbox and Maildir appends, run as the user.  dir: "" for the spool. */
 void	 mbox_deliver(struct spool *, const char *sender, const struct rcpt *,
 	    int dirfd, const char *dirname, const char *name,
@@ -145,6 +198,39 @@ void	 dresult_errno(struct dresult *, int err, const char *what,
 	    const char *obj);
 void	 dresult_why(struct dresult *, int err, const char *what,
 	    const char *why);
+
+/*
+ * command.c: run a delivery program, from a process that has already become
+ * the user the program runs as (never root).  The program gets exactly the
+ * environment in env, fds 0-2 only (stdin: prefix then the spool's bytes;
+ * stdout and stderr: one pipe, of which the first output_limit bytes are
+ * kept and the rest read and dropped), its own session and process group,
+ * home (or "/") as working directory, default signal dispositions.  It is
+ * run as "/bin/sh -c COMMAND", or, restricted, as
+ * restricted_dir/basename(argv[0]) with argv split on blanks and no shell
+ * (a shell metacharacter in the command is then refused).  The whole
+ * process group is killed at time_limit seconds.  The result: 0 ->
+ * delivered; a sysexits code (64-78) is passed on (lib/exitcode says which
+ * are temporary); any other exit -> permanent; after a non-zero exit, an
+ * RFC 3463 code at the start of the output overrides the class and code
+ * (as Postfix); the first output line goes into res->text.
+ */
+struct cmd_req {
+	const char	 *command;	/* the text after '|', as written */
+	bool		  restricted;
+	const char	 *restricted_dir;
+	char *const	 *argv;		/* not NULL: exec argv[0] with argv,
+					 * no shell (forwarding) */
+	char *const	 *env;		/* NULL-terminated NAME=value */
+	const char	 *home;
+	int		  spool_fd;	/* message bytes, read with pread */
+	off_t		  size;
+	const char	 *prefix;	/* From_ line and added headers */
+	size_t		  prefix_len;
+	long long	  time_limit;	/* seconds */
+	size_t		  output_limit;	/* bytes of output kept */
+};
+void	 cmd_deliver(const struct cmd_req *, struct dresult *res);
 
 /* LMTP session on fds 0/1; returns the exit code. */
 int	 lmtp_session(int in, int out);

@@ -184,7 +184,7 @@ maildir_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 		goto out;
 	}
 	deliver_final_addr(&final, r);
-	deliver_headers(&head, sender, buf_cstr(&final));
+	deliver_headers(&head, sender, buf_cstr(&final), r->orig);
 	if (iox_write_full(fd, head.data, head.len) < 0 ||
 	    maildir_copy(fd, sp) < 0 || iox_fsync(fd) < 0 ||
 	    fstat(fd, &st) < 0) {

@@ -468,7 +468,7 @@ mbox_copy_quoted(struct mbox_out *o, struct spool *sp, bool rd)
 }
 
 /* From_ line: the sender without white space, and asctime. */
-static void
+void
 mbox_from_line(struct buf *b, const char *sender, time_t t)
 {
 	struct tm tm;
@@ -488,13 +488,14 @@ mbox_from_line(struct buf *b, const char *sender, time_t t)
 
 /* Everything of one append; 0 or -1 with errno. */
 static int
-mbox_write(int fd, struct spool *sp, const char *sender, const char *rcpt)
+mbox_write(int fd, struct spool *sp, const char *sender, const char *rcpt,
+    const char *orig)
 {
 	struct mbox_out o = { fd, NULL, 0, 0 };
 	struct buf head = BUF_INIT;
 
 	mbox_from_line(&head, sender, sp->arrival.tv_sec);
-	deliver_headers(&head, sender, rcpt);
+	deliver_headers(&head, sender, rcpt, orig);
 	o.buf = xmalloc(MBOX_BUF);
 	mbox_put(&o, head.data, head.len);
 	buf_free(&head);
@@ -578,8 +579,18 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	(void)sprintf(lk.name, "%s.lock", name);
 	if (config_list_has(CF_mailbox_locks, "dotlock") &&
 	    dotlock_acquire(&lk, deadline, &why) < 0) {
-		dresult_why(res, errno, "cannot lock", buf_cstr(&why));
-		goto out;
+		/*
+		 * A file named in an alias or .forward may live in a
+		 * directory the user cannot write (Postfix: "dot lock may
+		 * fail"): fcntl alone then.
+		 */
+		if (!(r->file_target && (errno == EACCES || errno == EPERM ||
+		    errno == EROFS))) {
+			dresult_why(res, errno, "cannot lock",
+			    buf_cstr(&why));
+			goto out;
+		}
+		buf_reset(&why);
 	}
 	if ((fd = mbox_open(dirfd, name, r->pw.uid, &why)) < 0) {
 		int e = errno;
@@ -612,7 +623,7 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 		}
 	}
 	orig = st.st_size;
-	if (mbox_write(fd, sp, sender, buf_cstr(&final)) < 0) {
+	if (mbox_write(fd, sp, sender, buf_cstr(&final), r->orig) < 0) {
 		int e = errno;
 
 		mbox_restore(fd, orig, buf_cstr(&obj));
@@ -631,7 +642,8 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	}
 	fd = -1;
 	res->status = EX_OK;
-	buf_printf(&res->text, "delivered to mailbox %s", buf_cstr(&obj));
+	buf_printf(&res->text, "delivered to %s %s", r->file_target ? "file" :
+	    "mailbox", buf_cstr(&obj));
 out:
 	if (fd >= 0)
 		(void)close(fd);

@@ -6,8 +6,9 @@
  * looked at: the MTA that hands mail to mail.local has decided it is local.
  * The local part is unquoted; "user+ext" (recipient_delimiter) resolves to
  * user with the extension kept for the delivery.  The user is looked up as
- * written, then in lower case, as Postfix local(8) does.  This is the step
- * the alias and .forward expansion will plug into.
+ * written, then in lower case, as Postfix local(8) does.  A local part
+ * that is an alias (with or without its extension) is accepted without a
+ * user; deliver.c expands it after DATA (aliases, :include:, .forward).
  *
  * Diagnostics: EX_NOUSER "no such user"; EX_DATAERR for an address that is
  * not one; EX_TEMPFAIL when the passwd lookup itself failed.
@@ -90,6 +91,17 @@ resolve_rcpt(const char *addr, size_t len, struct rcpt *r, struct buf *why)
 		buf_free(&local);
 		return EX_NOUSER;
 	}
+	r->local = xstrdup(buf_cstr(&local));
+	/* An alias is accepted as it is: expansion comes after DATA. */
+	switch (xio_is_alias(r->local, why)) {
+	case 1:
+		r->alias = true;
+		buf_free(&local);
+		return EX_OK;
+	case -1:
+		buf_free(&local);
+		return EX_TEMPFAIL;
+	}
 	if (addr_split_ext(buf_cstr(&local), local.len, delims, &base_len,
 	    &ext_off)) {
 		r->ext = xstrdup(buf_cstr(&local) + ext_off);
@@ -106,6 +118,7 @@ rcpt_free(struct rcpt *r)
 	free(r->addr);
 	free(r->user);
 	free(r->ext);
+	free(r->local);
 	free(r->dsn);
 	free(r->text);
 	if (r->pw.name != NULL)

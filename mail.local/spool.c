@@ -78,6 +78,7 @@ spool_reset(struct spool *sp)
 	sp->hdr_skip = false;
 	sp->last = '\n';
 	buf_reset(&sp->delivered_to);
+	sp->hops = 0;
 	buf_reset(&sp->hdr);
 	(void)clock_gettime(CLOCK_REALTIME, &sp->arrival);
 	if (sp->fd >= 0 && ftruncate(sp->fd, 0) < 0)
@@ -125,9 +126,12 @@ spool_header_line(struct spool *sp)
 	size_t len = sp->hdr.len, i;
 	static const char name[] = "delivered-to:";
 
+	if (len >= 9 && strncasecmp(h, "received:", 9) == 0)
+		sp->hops++;
 	if (sp->hdr_skip || len < sizeof(name) - 1 ||
 	    strncasecmp(h, name, sizeof(name) - 1) != 0)
 		return;
+	sp->hops++;
 	i = sizeof(name) - 1;
 	while (i < len && isspace((unsigned char)h[i]))	/* also folded */
 		i++;

@@ -224,40 +224,12 @@ drop_group(void)
 	buf_free(&why);
 }
 
-/* -bv: how each address would be delivered. */
+/* -bv: how each address would be delivered (verify.c). */
 static int
 verify(struct submit *s)
 {
-	int worst = EX_OK;
-
 	drop_group();
-	for (size_t i = 0; i < s->env.nrcpts; i++) {
-		const char *a = s->env.rcpts[i], *at = strrchr(a, '@');
-		struct buf local = BUF_INIT;
-
-		if (at != NULL && strcasecmp(at + 1, s->hostname) != 0 &&
-		    strcasecmp(at + 1, "localhost") != 0) {
-			printf("%s... deliverable: mailer relay, host %s\n", a,
-			    at + 1);
-			continue;
-		}
-		struct priv_user u;
-		struct buf why = BUF_INIT;
-
-		buf_append(&local, a, at ? (size_t)(at - a) : strlen(a));
-		if (priv_user_lookup(buf_cstr(&local), &u, &why) == 0) {
-			priv_user_free(&u);
-			printf("%s... deliverable: mailer local, user %s\n", a,
-			    buf_cstr(&local));
-		} else {
-			printf("%s... User unknown (no alias map yet: "
-			    "aliases arrive with newaliases)\n", a);
-			worst = EX_NOUSER;
-		}
-		buf_free(&why);
-		buf_free(&local);
-	}
-	return worst;
+	return verify_addresses(s);
 }
 
 /* Exec a root-only helper, or refuse as sendmail does. */

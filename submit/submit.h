@@ -55,6 +55,9 @@ void	 submit_fail(int code, const char *fmt, ...)
 /* Add the recipients of an address list; exits 65 on bad ones. */
 void	 submit_add_rcpts(struct submit *, const char *list, size_t len);
 
+/* -bv: print how each recipient would be delivered; the worst status. */
+int	 verify_addresses(struct submit *);
+
 /* Read stdin and write the message to fd (after the queue head). */
 off_t	 message_copy(struct submit *, int fd);
 

@@ -57,7 +57,7 @@ tap_is "and the mailbox holds exactly two messages" \
     "$(grep -c '^From a@b ' "$spool/alice")" 2
 
 # Maildir on a full home.
-mount -t tmpfs -o size=256k tmpfs /home/bob && chown bob:bob /home/bob ||
+mount -t tmpfs -o size=256k,mode=0755 tmpfs /home/bob && chown bob:bob /home/bob ||
 	tap_bail "cannot mount a small tmpfs on /home/bob"
 printf 'myhostname = test.example\nhome_mailbox = Maildir/\n' \
     >"$POSTERN_CONFIG_DIR/postern.conf"

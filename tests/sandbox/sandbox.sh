@@ -10,7 +10,7 @@
 #   - /etc, /var, /usr and /opt are overlays whose upper layer is on that
 #     tmpfs, so anything written there (the install, /etc/postern, the
 #     queue, the mail spool) is private and vanishes with the namespace;
-#   - /home, /tmp and /dev/shm are empty tmpfs; the source and build trees
+#   - /home, /tmp, /root and /dev/shm are empty tmpfs; the source and build trees
 #     are bound back in place if they lived below a covered directory;
 #   - the queue, mail spool and config directories, when they exist on the
 #     host, are covered by empty tmpfs (the spool root:mail 2775, as Debian
@@ -177,6 +177,11 @@ sandbox_setup() {
 	done
 	mount -t tmpfs -o mode=0755 sandbox-home /home
 	mount -t tmpfs -o mode=1777 sandbox-tmp /tmp
+	# root's home: tests write /root/.forward; never the host's.
+	case "$top_srcdir/ $top_builddir/" in
+	/root/*|*" /root/"*) ;;
+	*) mount -t tmpfs -o mode=0700 sandbox-root /root ;;
+	esac
 	if [ -d /dev/shm ]; then
 		mount -t tmpfs -o mode=1777 sandbox-shm /dev/shm
 	fi

@@ -202,7 +202,16 @@ out=$(sb_as alice "$sm" -bv alice bob@example.org nosuchuser 2>&1)
 tap_is "-bv: exit 67 for the unknown user" "$?" 67
 tap_is "-bv lines" "$out" "alice... deliverable: mailer local, user alice
 bob@example.org... deliverable: mailer relay, host example.org
-nosuchuser... User unknown (no alias map yet: aliases arrive with newaliases)"
+nosuchuser... User unknown"
+printf 'staff: alice, bob@example.org, "|/usr/bin/vacation x"\nloop: loop\n' >/etc/aliases
+"$POSTERN_SBINDIR/newaliases" >/dev/null
+out=$(sb_as bob "$sm" -bv staff loop 2>&1)
+tap_is "-bv expands aliases: exit 69 for the loop" "$?" 69
+tap_is "-bv lines of an alias" "$out" "alice... deliverable: mailer local, user alice
+bob@example.org... deliverable: mailer relay, host example.org
+|/usr/bin/vacation x... deliverable: mailer prog, user nobody
+loop... undeliverable: alias loop: loop expands to itself and is not a local user (5.4.6)"
+rm -f /etc/aliases /etc/aliases.db
 
 # Refusals.
 clean

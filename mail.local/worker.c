@@ -1,0 +1,370 @@
+/*
+ * worker: the processes that have become a user, and the requests the
+ * root parent sends them.
+ *
+ * A worker is forked by the parent (which holds only CAP_SETUID and
+ * CAP_SETGID), sets its groups, gid and uid to one user's for good,
+ * verifies that root cannot come back, and only then serves requests:
+ * deliver to a mailbox, append to a file, run a program, forward a copy,
+ * read a .forward or an :include: file.  It serves every request for
+ * that user in the session (an LMTP session of 1000 messages forks once
+ * per user, not once per copy).  Mailbox workers also carry the mail
+ * spool's group when the spool is group-writable (to create mailboxes
+ * and dotlocks there); programs and files never run in those, so a
+ * program gets the user's own groups and nothing more.  Mail for root is
+ * delivered by a worker that keeps uid 0 without any capability
+ * (SECBIT_NOROOT was locked at start: they cannot come back).
+ *
+ * PROTOCOL: request = struct wreq, then nbytes of nfields NUL-terminated
+ * strings.  Reply = one line "STATUS DSN PAYLOADLEN TEXT\n", then
+ * PAYLOADLEN bytes (read results only).  Both directions are bounded and
+ * checked: a worker that breaks the protocol is killed and its request
+ * fails temporarily.
+ *
+ * SECURITY: a worker holds its two pipes, the spool (read only with
+ * pread/sendfile) and /dev/null; not the LMTP connection, not the other
+ * workers' pipes.  The parent trusts nothing a worker says beyond the
+ * result of the request it made; expand_io.c checks read results.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+#include "lib/iox.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+#include "mail.local/mail_local.h"
+
+#define WORKERS_MAX	8
+#define WLINE_MAX	1024
+#define WREQ_BYTES_MAX	(1024 * 1024)
+
+struct wreq {
+	int	 op;
+	long long size;		/* spool bytes */
+	long long sec, nsec;	/* arrival time */
+	unsigned nfields, nbytes;
+};
+
+struct worker {
+	char	*user;
+	uid_t	 uid;
+	bool	 mailbox;
+	pid_t	 pid;
+	int	 req, res;
+	unsigned long long used;	/* for choosing the oldest */
+};
+
+static struct worker workers[WORKERS_MAX];
+static size_t nworkers;
+static unsigned long long worker_clock;
+
+/* The largest payload a read result may have. */
+static size_t
+worker_payload_max(void)
+{
+	return (size_t)config_num(CF_include_size_limit) * 2 + 65536;
+}
+
+/* Write a reply: the line, then the payload. */
+static void
+worker_reply(int fd, const struct dresult *res, const struct buf *payload)
+{
+	struct buf out = BUF_INIT;
+
+	buf_printf(&out, "%d %s %zu ", res->status, res->dsn ? res->dsn : "-",
+	    payload ? payload->len : 0);
+	buf_append_printable(&out, res->text.data, res->text.len);
+	if (out.len > WLINE_MAX - 1)
+		buf_truncate(&out, WLINE_MAX - 1);
+	buf_append_byte(&out, '\n');
+	if (payload != NULL && payload->len > 0)
+		buf_append(&out, payload->data, payload->len);
+	(void)iox_write_full(fd, out.data, out.len);
+	buf_free(&out);
+}
+
+/* The worker: become the user, then serve requests until EOF. */
+static _Noreturn void
+worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
+    int req, int resfd)
+{
+	struct dresult res = { EX_SOFTWARE, NULL, BUF_INIT };
+	struct buf why = BUF_INIT, payload = BUF_INIT;
+	struct wreq h;
+	gid_t *groups;
+	size_t n = pw->ngroups, i;
+	int fd;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	log_set_flags(LOG_F_SYSLOG);	/* the parent reports to the MTA */
+	/* The LMTP connection and the other workers are not its business. */
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+		_exit(1);
+	if (fd > 2)
+		(void)close(fd);
+	for (i = 0; i < nworkers; i++) {
+		(void)close(workers[i].req);
+		(void)close(workers[i].res);
+	}
+	groups = xcalloc(n + 1, sizeof(*groups));
+	if (n > 0)
+		memcpy(groups, pw->groups, n * sizeof(*groups));
+	if (extra_gid != (gid_t)-1)
+		groups[n++] = extra_gid;
+	/* DELIVERY RIGHTS: the user's ids, for good, verified. */
+	if (pw->uid == 0) {
+		if (priv_become(0, pw->gid, groups, n, &why) < 0 ||
+		    priv_caps_clear(&why) < 0)
+			goto fail;
+	} else if (priv_become(pw->uid, pw->gid, groups, n, &why) < 0)
+		goto fail;
+	free(groups);
+	for (;;) {
+		char *data, **fields;
+		ssize_t got = iox_read_full(req, &h, sizeof(h));
+		size_t k, off;
+
+		if (got == 0)
+			_exit(0);
+		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
+		    h.nbytes > WREQ_BYTES_MAX || h.nfields > h.nbytes)
+			_exit(1);
+		data = xmalloc((size_t)h.nbytes + 1);
+		fields = xcalloc((size_t)h.nfields + 1, sizeof(*fields));
+		if (iox_read_full(req, data, h.nbytes) != (ssize_t)h.nbytes)
+			_exit(1);
+		data[h.nbytes] = '\0';
+		for (k = 0, off = 0; k < h.nfields; k++) {
+			if (off >= h.nbytes)
+				_exit(1);
+			fields[k] = data + off;
+			off += strlen(data + off) + 1;
+		}
+		sp->size = (off_t)h.size;
+		sp->arrival.tv_sec = (time_t)h.sec;
+		sp->arrival.tv_nsec = (long)h.nsec;
+		res.status = EX_SOFTWARE;
+		res.dsn = NULL;
+		buf_reset(&res.text);
+		buf_reset(&payload);
+		worker_serve(h.op, sp, pw, fields, h.nfields, &res, &payload);
+		worker_reply(resfd, &res, &payload);
+		free(fields);
+		free(data);
+	}
+fail:
+	res.status = EX_TEMPFAIL;
+	buf_printf(&res.text, "cannot become user %s: %s", pw->name,
+	    buf_cstr(&why));
+	worker_reply(resfd, &res, NULL);
+	_exit(0);
+}
+
+/* Close a worker's pipes, reap it; its exit status as text in why. */
+static void
+worker_drop(struct worker *w, struct buf *why)
+{
+	int st = 0;
+	pid_t p;
+
+	(void)close(w->req);
+	(void)close(w->res);
+	while ((p = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (why != NULL) {
+		if (p >= 0 && WIFSIGNALED(st))
+			buf_printf(why, "delivery process killed by signal %d",
+			    WTERMSIG(st));
+		else
+			buf_printf(why, "delivery process ended without a "
+			    "report (exit status %d)", p >= 0 &&
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	free(w->user);
+	*w = workers[--nworkers];
+}
+
+/* End every worker (end of the session or of pipe mode). */
+void
+deliver_shutdown(void)
+{
+	while (nworkers > 0)
+		worker_drop(&workers[nworkers - 1], NULL);
+}
+
+/* The group to add for a group-writable root-owned spool, or -1. */
+static gid_t
+worker_spool_gid(void)
+{
+	struct stat st;
+
+	if (ml_opts.home_file != NULL || config_str(CF_home_mailbox)[0] !=
+	    '\0' || stat(config_str(CF_mail_spool_directory), &st) < 0 ||
+	    !S_ISDIR(st.st_mode) || (st.st_mode & S_IWGRP) == 0 ||
+	    st.st_uid != 0)
+		return (gid_t)-1;
+	return st.st_gid;
+}
+
+/* The worker for pw (mailbox or plain), started if needed; NULL + errno. */
+static struct worker *
+worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
+{
+	struct worker *w;
+	int reqp[2], resp[2];
+	size_t i, oldest = 0;
+	pid_t pid;
+
+	for (i = 0; i < nworkers; i++) {
+		if (workers[i].uid == pw->uid && workers[i].mailbox ==
+		    mailbox && strcmp(workers[i].user, pw->name) == 0) {
+			workers[i].used = ++worker_clock;
+			return &workers[i];
+		}
+		if (workers[i].used < workers[oldest].used)
+			oldest = i;
+	}
+	if (nworkers == WORKERS_MAX)
+		worker_drop(&workers[oldest], NULL);
+	if (pipe2(reqp, O_CLOEXEC) < 0)
+		return NULL;
+	if (pipe2(resp, O_CLOEXEC) < 0) {
+		(void)close(reqp[0]);
+		(void)close(reqp[1]);
+		return NULL;
+	}
+	if ((pid = fork()) < 0) {
+		(void)close(reqp[0]);
+		(void)close(reqp[1]);
+		(void)close(resp[0]);
+		(void)close(resp[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		(void)close(reqp[1]);
+		(void)close(resp[0]);
+		worker_main(sp, pw, mailbox ? worker_spool_gid() : (gid_t)-1,
+		    reqp[0], resp[1]);
+	}
+	(void)close(reqp[0]);
+	(void)close(resp[1]);
+	w = &workers[nworkers++];
+	w->user = xstrdup(pw->name);
+	w->uid = pw->uid;
+	w->mailbox = mailbox;
+	w->pid = pid;
+	w->req = reqp[1];
+	w->res = resp[0];
+	w->used = ++worker_clock;
+	return w;
+}
+
+/* Read exactly n bytes of a reply; false if the worker broke off. */
+static bool
+worker_read(int fd, struct buf *b, size_t n)
+{
+	buf_reserve(b, n);
+	if (iox_read_full(fd, b->data + b->len, n) != (ssize_t)n)
+		return false;
+	b->len += n;
+	return true;
+}
+
+/* One request to pw's worker; the result into res. */
+void
+worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
+    int op, const char *const *fields, size_t nfields, struct wresult *res)
+{
+	struct wreq h = { op, (long long)sp->size,
+	    (long long)sp->arrival.tv_sec, (long long)sp->arrival.tv_nsec,
+	    (unsigned)nfields, 0 };
+	struct buf out = BUF_INIT, in = BUF_INIT, why = BUF_INIT;
+	unsigned long long plen = 0;
+	struct worker *w;
+	size_t i, linelen;
+	char *lf;
+	int code = EX_TEMPFAIL, consumed = 0;
+	char dsn[16] = "-";
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < nfields; i++)
+		buf_append(&out, fields[i], strlen(fields[i]) + 1);
+	if (out.len > WREQ_BYTES_MAX) {
+		res->status = EX_DATAERR;
+		res->text = xstrdup("request too long");
+		buf_free(&out);
+		return;
+	}
+	h.nbytes = (unsigned)out.len;
+	if ((w = worker_get(sp, pw, mailbox)) == NULL) {
+		res->status = EX_TEMPFAIL;
+		res->text = xstrdup(strerror(errno));
+		buf_free(&out);
+		return;
+	}
+	if (iox_write_full(w->req, &h, sizeof(h)) < 0 ||
+	    iox_write_full(w->req, out.data, out.len) < 0)
+		goto dead;
+	/*
+	 * The reply line, up to its LF (bounded); bytes read past it are
+	 * the start of the payload (one reply per request, nothing else).
+	 */
+	while ((lf = in.len ? memchr(in.data, '\n', in.len) : NULL) == NULL) {
+		char chunk[WLINE_MAX];
+		ssize_t n = read(w->res, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || in.len > WLINE_MAX + worker_payload_max())
+			goto dead;
+		buf_append(&in, chunk, (size_t)n);
+	}
+	linelen = (size_t)(lf - in.data);
+	if (linelen >= WLINE_MAX)
+		goto dead;
+	*lf = '\0';
+	if (sscanf(in.data, "%d %15s %llu %n", &code, dsn, &plen,
+	    &consumed) < 3 || plen > worker_payload_max() ||
+	    in.len - linelen - 1 > plen)
+		goto dead;
+	buf_append(&res->payload, lf + 1, in.len - linelen - 1);
+	if (plen > res->payload.len && !worker_read(w->res, &res->payload,
+	    (size_t)plen - res->payload.len))
+		goto dead;
+	buf_truncate(&in, linelen);
+	res->status = code;
+	res->dsn = strcmp(dsn, "-") == 0 ? NULL : xstrdup(dsn);
+	res->text = xstrdup(buf_cstr(&in) + consumed);
+	buf_free(&in);
+	buf_free(&out);
+	return;
+dead:
+	worker_drop(w, &why);
+	buf_free(&res->payload);
+	res->status = EX_TEMPFAIL;
+	res->text = buf_steal(&why);
+	buf_free(&in);
+	buf_free(&out);
+}
+
+void
+worker_result_free(struct wresult *res)
+{
+	free(res->dsn);
+	free(res->text);
+	buf_free(&res->payload);
+	memset(res, 0, sizeof(*res));
+}
