@@ -63,7 +63,16 @@ enum config_type {
 	X(command_output_limit, CT_SIZE, "4k", 64, 1048576, NULL) \
 	X(forward_command, CT_STR, SBINDIR "/sendmail -i", 0, 0, NULL) \
 	X(hop_count_limit, CT_INT, "50", 1, 1000, NULL) \
-	X(local_domains, CT_LIST, "", 0, 0, NULL)
+	X(local_domains, CT_LIST, "", 0, 0, NULL) \
+	X(relayhost, CT_STR, "", 0, 0, NULL) \
+	X(maximal_queue_lifetime, CT_TIME, "5d", 1, 31536000, NULL) \
+	X(minimal_backoff_time, CT_TIME, "300s", 1, 86400, NULL) \
+	X(maximal_backoff_time, CT_TIME, "3600s", 1, 604800, NULL) \
+	X(delay_warning_time, CT_TIME, "4h", 0, 31536000, NULL) \
+	X(queue_run_interval, CT_TIME, "300s", 1, 86400, NULL) \
+	X(delivery_concurrency, CT_INT, "4", 1, 64, NULL) \
+	X(bounce_notice_recipient, CT_STR, "postmaster", 0, 0, NULL) \
+	X(submit_stale_time, CT_TIME, "1d", 60, 31536000, NULL)
 
 enum config_key {
 #define CONFIG_ENUM(name, type, def, min, max, vals) CF_##name,

@@ -64,6 +64,31 @@ iox_read_full(int fd, void *p, size_t n)
 	return (ssize_t)got;
 }
 
+/* Write all n bytes at offset off (the file offset is not used). */
+int
+iox_pwrite_full(int fd, const void *p, size_t n, off_t off)
+{
+	const char *s = p;
+	ssize_t r;
+
+	while (n > 0) {
+		r = pwrite(fd, s, n, off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		s += r;
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 /* Write all n bytes. */
 int
 iox_write_full(int fd, const void *p, size_t n)

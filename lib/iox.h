@@ -14,6 +14,8 @@
 
 /* Read until n bytes or EOF; returns the count (< n only at EOF) or -1. */
 ssize_t	 iox_read_full(int fd, void *, size_t n);
+/* Write all n bytes at off with pwrite; 0 or -1 (errno set). */
+int	 iox_pwrite_full(int fd, const void *, size_t n, off_t off);
 /* Write all n bytes; 0 or -1 (errno set; EPIPE, ENOSPC, ...). */
 int	 iox_write_full(int fd, const void *, size_t n);
 /* Read to EOF, appending to b; fails with EFBIG past max bytes. */
