@@ -44,6 +44,8 @@ struct alias_map *alias_map_open(const char *path, struct buf *why);
 int	 alias_map_lookup(struct alias_map *, const char *name, size_t len,
 	    struct buf *out, struct buf *why);
 uid_t	 alias_map_owner(const struct alias_map *);
+/* The configured map: alias_database when set, else alias_file ".db". */
+void	 alias_map_default_path(struct buf *);
 void	 alias_map_close(struct alias_map *);
 
 /*

@@ -39,6 +39,8 @@
 #include "lib/iox.h"
 #include "lib/xalloc.h"
 
+#include "lib/config.h"
+
 #include "aliases/aliases.h"
 
 #define WRITER_CACHE	(8u * 1024 * 1024)	/* DB cache for a build */
@@ -456,4 +458,14 @@ alias_map_abort(struct alias_map_writer *w)
 	if (w->dirfd >= 0 && w->tmpname != NULL)
 		(void)unlinkat(w->dirfd, w->tmpname, 0);
 	writer_free(w);
+}
+
+/* The configured map: alias_database when set, else alias_file ".db". */
+void
+alias_map_default_path(struct buf *out)
+{
+	if (config_is_default(CF_alias_database))
+		buf_setf(out, "%s.db", config_str(CF_alias_file));
+	else
+		buf_setf(out, "%s", config_str(CF_alias_database));
 }

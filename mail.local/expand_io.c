@@ -65,9 +65,12 @@ static char *xio_map_owner;
 static int
 xio_map_get(struct alias_map **m, struct buf *why)
 {
-	const char *path = config_str(CF_alias_database);
 	struct priv_user u;
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, pathb = BUF_INIT;
+	const char *path;
+
+	alias_map_default_path(&pathb);
+	path = buf_cstr(&pathb);
 
 	if (!xio_map_tried) {
 		xio_map_tried = true;
@@ -77,6 +80,7 @@ xio_map_get(struct alias_map **m, struct buf *why)
 			buf_printf(why, "alias map %s: %s", path,
 			    buf_cstr(&err));
 			buf_free(&err);
+			buf_free(&pathb);
 			return -1;
 		}
 		buf_reset(&err);
@@ -98,6 +102,7 @@ xio_map_get(struct alias_map **m, struct buf *why)
 		}
 		buf_free(&err);
 	}
+	buf_free(&pathb);
 	*m = xio_map;
 	return 0;
 }

@@ -70,7 +70,7 @@ bounce_clean(struct buf *b, const char *s, size_t max)
 
 	if (s == NULL)
 		return;
-	for (n = 0; s[n] != '\0' && n < max; n++) {
+	for (n = 0; n < max && s[n] != '\0'; n++) {
 		if (s[n] == '\t')
 			buf_append_byte(b, ' ');
 		else if ((unsigned char)s[n] >= 0x20 &&
@@ -161,7 +161,7 @@ bounce_token(struct buf *b, const char *s)
 {
 	size_t n;
 
-	for (n = 0; s != NULL && s[n] != '\0' && n < 64; n++)
+	for (n = 0; s != NULL && n < 64 && s[n] != '\0'; n++)
 		if ((s[n] >= 'a' && s[n] <= 'z') ||
 		    (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9'))
 			buf_append_byte(b, (unsigned char)s[n]);

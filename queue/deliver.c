@@ -192,7 +192,11 @@ deliver_relay(const struct qmsg *m, const size_t *idx, size_t n,
 		(void)snprintf(res[k].dsn, sizeof(res[k].dsn), "%s",
 		    strcmp(dsn, "-") == 0 ? "" : dsn);
 		buf_reset(&res[k].text);
-		buf_append_printable(&res[k].text, nl + 1, tl);
+		/* relay.c made it printable; a record must not hold LF. */
+		buf_append(&res[k].text, nl + 1, tl);
+		if (memchr(res[k].text.data ? res[k].text.data : "", '\n',
+		    res[k].text.len) != NULL || buf_has_nul(&res[k].text))
+			break;
 		memcpy(res[k].mta, nl + 1 + tl, ml);
 		res[k].mta[ml] = '\0';
 		s = nl + 1 + tl + ml;

@@ -617,11 +617,12 @@ main(int argc, char **argv)
 		usage();
 	if (getuid() != 0 || geteuid() != 0)
 		log_die(EX_NOPERM, "must be run as root");
+	/* The checker reads (and reports on) postern.conf itself. */
+	if (mode == 'c')
+		return check_install();
 	if (config_load(config_default_path(), CONFIG_F_TRUSTED |
 	    CONFIG_F_MISSING_OK, &why) < 0)
 		log_die(EX_CONFIG, "%s", buf_cstr(&why));
-	if (mode == 'c')
-		return check_install();
 	rn.hostname = config_str(CF_myhostname);
 	if (rn.hostname[0] == '\0')
 		rn.hostname = uname(&un) == 0 ? xstrdup(un.nodename) :

@@ -255,8 +255,13 @@ verify_addresses(struct submit *s)
 	size_t i;
 
 	ops.map_owner = "root";
-	if (ops.aliases)
-		v.map = alias_map_open(config_str(CF_alias_database), &why);
+	if (ops.aliases) {
+		struct buf path = BUF_INIT;
+
+		alias_map_default_path(&path);
+		v.map = alias_map_open(buf_cstr(&path), &why);
+		buf_free(&path);
+	}
 	if (v.map != NULL && alias_map_owner(v.map) != 0 &&
 	    priv_user_lookup_uid(alias_map_owner(v.map), &u, &why) == 0) {
 		ops.map_owner = owner = xstrdup(u.name);

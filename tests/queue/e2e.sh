@@ -27,7 +27,7 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 maximal_queue_lifetime = 6s
 queue_run_interval = 1s
-delay_warning_time = 0
+delay_warning_time = 2s
 EOT
 cat >/usr/local/bin/progsink <<'EOT'
 #!/bin/sh
@@ -128,6 +128,8 @@ tap_check "carol's full disk: the attempt is deferred with 4.2.2" \
     wait_for "$SB/queue.log" "to=<carol>.*dsn=4.2.2, status=deferred"
 sleep 2
 tap_check "... and retried" sh -c "test \$(grep -c 'to=<carol>.*status=deferred' '$SB/queue.log') -ge 2"
+tap_check "... a delay warning goes to alice after delay_warning_time" \
+    wait_for "$spool/alice" "^Subject: Delayed Mail (still being retried)"
 tap_check "... then it expires (maximal_queue_lifetime)" \
     wait_for "$SB/queue.log" "to=<carol>.*status=expired"
 i=0
@@ -144,7 +146,7 @@ for m in mailbox.mbox(sys.argv[1]):
         continue
     ds = [p for p in m.walk() if p.get_content_type() == 'message/delivery-status'][0]
     r = ds.get_payload()[1]
-    if 'carol' in r['Final-Recipient']:
+    if 'carol' in r['Final-Recipient'] and r['Action'] == 'failed':
         print(r['Action'], r['Status'][0], 'expired' in r['Diagnostic-Code'])
 EOT
 )
