@@ -253,6 +253,7 @@ spawn(bool force)
 		(void)sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		(void)close(p[0]);
+		(void)close(rn.lockfd);
 		if (sigfd >= 0)
 			(void)close(sigfd);
 		if (inofd >= 0)
@@ -595,6 +596,7 @@ main(int argc, char **argv)
 	if (clearenv() != 0)
 		return EX_OSERR;
 	log_init("postern-queue", LOG_F_SYSLOG | LOG_F_AUTO);
+	rn.lockfd = -1;
 	while ((ch = getopt(argc, argv, "cfpqv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -638,6 +640,15 @@ main(int argc, char **argv)
 	rn.queuefd = open_qdir("queue");
 	if (mode == 'p')
 		return list_queues();
+	/*
+	 * One runner at a time (pickup must not race itself).  The lock is
+	 * on a descriptor of its own that children close, so the delivery
+	 * children of a master that was killed do not keep a new one out.
+	 */
+	rn.lockfd = open_qdir("queue");
+	if (flock(rn.lockfd, LOCK_EX | LOCK_NB) < 0)
+		log_die(EX_TEMPFAIL, "another postern-queue is running (it "
+		    "delivers the queue)");
 	if (priv_user_lookup(config_str(CF_postern_user), &rn.postern,
 	    &why) < 0 || rn.postern.uid == 0)
 		log_die(EX_CONFIG, "postern_user %s: %s", config_str(

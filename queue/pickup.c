@@ -274,6 +274,7 @@ pickup_one(const char *name)
 		/* Only fd and the pipe's write end may stay. */
 		int in = dup(fd), o = dup(p[1]);
 
+		(void)close(rn.lockfd);
 		if (in < 0 || o < 0 || dup2(in, 3) < 0 || dup2(o, 4) < 0)
 			_exit(EX_OSERR);
 		iox_close_from(5);

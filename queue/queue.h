@@ -89,6 +89,8 @@ struct runner {
 	int	 qdirfd;		/* queue_directory */
 	int	 newfd, tmpfd, badfd;	/* submit/new, submit/tmp, submit/bad */
 	int	 queuefd;		/* queue/ */
+	int	 lockfd;		/* queue/ again: the instance lock, not
+					 * inherited by delivery children */
 	const char *hostname;
 	struct priv_user postern;	/* postern_user, for the children */
 	bool	 verbose;

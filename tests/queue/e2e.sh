@@ -154,6 +154,9 @@ tap_is "the expiry report: failed, class 5, says it expired" "$out" "failed 5 Tr
 umount /home/carol/full
 rm -f /home/carol/.forward
 
+"$pq" -q 2>"$SB/err"
+tap_is "a second runner (-q) while -f runs: 75" "$?" 75
+tap_check "... saying another one is running" grep -q "another postern-queue is running" "$SB/err"
 tap_is "the queue is empty at the end" "$("$pq" -p | tail -n 1)" "Mail queue is empty"
 tap_is "nothing left in submit/new" "$(ls "$q/submit/new" | wc -l)" 0
 kill $runner
