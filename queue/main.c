@@ -617,6 +617,8 @@ main(int argc, char **argv)
 	}
 	if (mode == 0 || optind != argc)
 		usage();
+	if (mode != 'f')	/* a command run by hand: errors on stderr */
+		log_set_flags(LOG_F_SYSLOG | LOG_F_STDERR);
 	if (getuid() != 0 || geteuid() != 0)
 		log_die(EX_NOPERM, "must be run as root");
 	/* The checker reads (and reports on) postern.conf itself. */
