@@ -98,7 +98,8 @@ delivered() {
 	cat "$spool"/u[0-9] 2>/dev/null | grep -c '^From '
 }
 queued() {
-	ls "$q/submit/new" "$q/queue" | grep -vc -e '^$' -e ':$'
+	find "$q/submit/new" "$q/queue" -mindepth 1 -maxdepth 1 ! -name '.*' |
+	    wc -l
 }
 # Fill the queue: N messages, the users in turn, 4 sendmails at once.
 # Prints the wall seconds.
@@ -116,69 +117,97 @@ submit_all() {
 	awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }'
 }
 hdr() {
-	printf '%-22s %8s %9s %9s %9s %11s %12s\n' row messages "wall s" \
-	    "msg/s" "CPU s" "CPU ms/msg" delivered
+	printf '%-22s %8s %9s %9s %9s %11s %9s %12s\n' row messages "wall s" \
+	    "msg/s" "CPU s" "CPU ms/msg" "pickup s" delivered
 }
-# row NAME COUNT WALL [CPU] [DELIVERED]
+# row NAME COUNT WALL CPU PICKUP DELIVERED ("-": not measured)
 row() {
-	awk -v r="$1" -v n="$2" -v w="$3" -v c="${4:--}" -v d="${5:--}" 'BEGIN {
+	awk -v r="$1" -v n="$2" -v w="$3" -v c="$4" -v pk="$5" -v d="$6" 'BEGIN {
 		cpm = c == "-" ? "-" : sprintf("%.3f", c * 1000 / n)
 		cs = c == "-" ? "-" : sprintf("%.2f", c)
-		printf "%-22s %8d %9.2f %9.0f %9s %11s %12s\n", r, n, w, n / w,
-		    cs, cpm, d
+		printf "%-22s %8d %9.2f %9.0f %9s %11s %9s %12s\n", r, n, w,
+		    n / w, cs, cpm, pk, d
 	}'
 }
-# GNU time -f '%e %U %S' output: "wall cpu"
-wallcpu() { awk 'END { printf "%s %.2f", $1, $2 + $3 }' "$1"; }
+
+# The flush helper: postern-queue -q or -f over the full queue.  Prints
+# "wall cpu pickup empty|not-empty", pickup being when submit/new became
+# empty (polled every 50 ms, as the end of -f is).  -q runs under GNU
+# time (wall and CPU of the runner and all it waited for); -f is timed
+# from its start until submit/new and queue/ are empty, its CPU read
+# from /proc/PID/stat (its own and its reaped children's).
+cat >"$SB/flush.py" <<'EOF'
+import os, shlex, subprocess, sys, time
+pq, q, mode, log, tfile, wrap = sys.argv[1:7]
+new, queue = os.path.join(q, "submit/new"), os.path.join(q, "queue")
+def left(d):
+    return sum(1 for n in os.listdir(d) if not n.startswith("."))
+lf = open(log, "w")
+picked = None
+t0 = time.monotonic()
+if mode == "-q":
+    p = subprocess.Popen(["/usr/bin/time", "-o", tfile, "-f", "%e %U %S"] +
+        shlex.split(wrap) + [pq, "-q"], stdout=lf, stderr=lf)
+    while p.poll() is None:
+        if picked is None and left(new) == 0:
+            picked = time.monotonic() - t0
+        time.sleep(0.05)
+    wall, u, s = open(tfile).read().split()[-3:]
+    wall, cpu = float(wall), float(u) + float(s)
+else:
+    p = subprocess.Popen([pq, "-f"], stdout=lf, stderr=lf)
+    while time.monotonic() - t0 < 3600:
+        if picked is None and left(new) == 0:
+            picked = time.monotonic() - t0
+        if picked is not None and left(queue) == 0:
+            break
+        time.sleep(0.05)
+    wall = time.monotonic() - t0
+    time.sleep(0.3)	# the last delivery child reports and is reaped
+    with open("/proc/%d/stat" % p.pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    # utime stime cutime cstime
+    cpu = sum(int(x) for x in st[11:15]) / os.sysconf("SC_CLK_TCK")
+last = subprocess.run([pq, "-p"], capture_output=True, text=True).stdout
+if mode == "-f":
+    p.terminate()
+    p.wait()
+print("%.3f %.2f %s %s" % (wall, cpu, "%.2f" % picked if picked else "-",
+    "empty" if "Mail queue is empty" in last else "not-empty"))
+EOF
+# flush MODE: fill the queue with no runner, then flush it with MODE.
+sub_shown=no
+flush() {
+	_mode=$1
+	clean
+	: >"$SB/submit.out"
+	_st=$(submit_all)
+	_nq=$(queued)
+	sync
+	# shellcheck disable=SC2046
+	set -- $($py "$SB/flush.py" "$pq" "$q" "$_mode" "$SB/flush$_mode.log" \
+	    "$SB/q.time" "${BENCH_QUEUE_WRAP:-}")
+	if [ "$sub_shown" = no ]; then
+		row "submit (4 parallel)" "$N" "$_st" - - "$_nq queued"
+		sub_shown=yes
+	fi
+	if [ $# -ne 4 ]; then
+		echo "flush postern-queue $_mode: the helper failed (see $SB/flush$_mode.log)"
+		return
+	fi
+	row "flush postern-queue $_mode" "$N" "$1" "$2" "$3" "$(delivered)/$N"
+	[ "$4" = empty ] ||
+		echo "  (postern-queue -p does not say the queue is empty)"
+}
 
 echo "postern-queue: $N messages of 4 KiB from alice to 10 local users (u0..u9)"
 hdr
+# 1 and 2: one pass (-q), then the daemon (-f), each over a full queue.
+flush -q
+flush -f
 
-# 1. -q: fill the queue with no runner, then one pass.
-clean
-: >"$SB/submit.out"
-st=$(submit_all)
-row "submit (4 parallel)" "$N" "$st" - "$(queued) queued"
-sync
-# shellcheck disable=SC2086
-/usr/bin/time -o "$SB/q.time" -f '%e %U %S' ${BENCH_QUEUE_WRAP:-} "$pq" -q \
-    >/dev/null 2>"$SB/q.log"
-set -- $(wallcpu "$SB/q.time")
-row "flush postern-queue -q" "$N" "$1" "$2" "$(delivered)/$N"
-left=$(queued)
-[ "$left" = 0 ] || echo "  ($left messages left in the queue after -q)"
-
-# 2. -f: the same with the daemon, timed until the queue is empty.
-clean
-st=$(submit_all)
-sync
-cat >"$SB/flush.py" <<'EOF'
-import os, subprocess, sys, time
-pq, q, log = sys.argv[1:4]
-dirs = [os.path.join(q, "submit/new"), os.path.join(q, "queue")]
-def left():
-    return sum(1 for d in dirs for n in os.listdir(d) if not n.startswith("."))
-with open(log, "w") as lf:
-    t0 = time.monotonic()
-    p = subprocess.Popen([pq, "-f"], stdout=lf, stderr=lf)
-    while left() > 0 and time.monotonic() - t0 < 3600:
-        time.sleep(0.05)
-    t1 = time.monotonic()
-    # The last delivery child reports, exits and is reaped.
-    time.sleep(0.3)
-    with open("/proc/%d/stat" % p.pid) as f:
-        st = f.read().rsplit(")", 1)[1].split()
-    hz = os.sysconf("SC_CLK_TCK")
-    cpu = sum(int(x) for x in st[11:15]) / hz	# utime stime cutime cstime
-    last = subprocess.run([pq, "-p"], capture_output=True, text=True).stdout
-    p.terminate()
-    p.wait()
-print("%.3f %.2f %s" % (t1 - t0, cpu,
-    "empty" if "Mail queue is empty" in last else "not-empty"))
-EOF
-set -- $($py "$SB/flush.py" "$pq" "$q" "$SB/f.log")
-row "flush postern-queue -f" "$N" "$1" "$2" "$(delivered)/$N"
-[ "${3:-}" = empty ] || echo "  (postern-queue -p did not say the queue is empty)"
+# GNU time -f '%e %U %S' output: "wall cpu"
+wallcpu() { awk 'END { printf "%s %.2f", $1, $2 + $3 }' "$1"; }
 
 # 3. mail.local's own LMTP rate: one session, N transactions.
 clean
@@ -196,8 +225,9 @@ awk -v c="$N" -v rcpts="$users" -v f="$msg" 'BEGIN {
 sync
 /usr/bin/time -o "$SB/l.time" -f '%e %U %S' "$ml" -l <"$SB/session" \
     >"$SB/lmtp.out" 2>&1
+# shellcheck disable=SC2046
 set -- $(wallcpu "$SB/l.time")
-row "mail.local -l session" "$N" "$1" "$2" "$(delivered)/$N"
+row "mail.local -l session" "$N" "$1" "$2" - "$(delivered)/$N"
 rm -f "$SB/session"
 
 # 4. Latency: the daemon idle, one message at a time.
@@ -249,6 +279,7 @@ echo
 printf '%-30s %8s %8s %8s %8s %8s %14s\n' \
     "latency (sendmail exit->mbox)" messages "p50 ms" "p90 ms" "p99 ms" \
     "max ms" "submit p50 ms"
+# shellcheck disable=SC2046
 set -- $($py "$SB/latency.py" "$pq" "$sm" "$spool" "$msg" "$LN" "$SB/lat.log")
 printf '%-30s %8s %8s %8s %8s %8s %14s\n' "postern-queue -f, idle" "$1" \
     "$2" "$3" "$4" "$5" "$6"

@@ -580,7 +580,7 @@ main(int argc, char **argv)
 {
 	struct buf why = BUF_INIT;
 	struct utsname un;
-	int ch, mode = 0, sig;
+	int ch, mode = 0, sig, tries;
 	sigset_t none;
 
 	if (iox_sanitize_std_fds() < 0)
@@ -648,9 +648,16 @@ main(int argc, char **argv)
 	 * children of a master that was killed do not keep a new one out.
 	 */
 	rn.lockfd = open_qdir("queue");
-	if (flock(rn.lockfd, LOCK_EX | LOCK_NB) < 0)
-		log_die(EX_TEMPFAIL, "another postern-queue is running (it "
-		    "delivers the queue)");
+	/*
+	 * A child forked just before its master was killed holds the lock
+	 * until it gets to close it: wait a moment (2 s) for that.
+	 */
+	for (tries = 0; flock(rn.lockfd, LOCK_EX | LOCK_NB) < 0; tries++) {
+		if (tries >= 40)
+			log_die(EX_TEMPFAIL, "another postern-queue is "
+			    "running (it delivers the queue)");
+		(void)usleep(50000);
+	}
 	if (priv_user_lookup(config_str(CF_postern_user), &rn.postern,
 	    &why) < 0 || rn.postern.uid == 0)
 		log_die(EX_CONFIG, "postern_user %s: %s", config_str(

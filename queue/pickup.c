@@ -138,22 +138,41 @@ pickup_notice_body(int fd, void *arg)
 
 /* Move name aside to submit/bad with a reason; tell its owner. */
 static void
-pickup_set_aside(const char *name, uid_t owner, bool known, const char *why)
+pickup_set_aside(const char *fname, uid_t owner, bool known, const char *why)
 {
-	struct notice n = { name, why };
+	const char *name;
+	struct notice n = { fname, why };
 	struct priv_user u;
-	struct buf e = BUF_INIT;
+	struct buf e = BUF_INIT, shown = BUF_INIT;
 	char id[64];
 	char *rcpt[1];
 
-	if (renameat(rn.newfd, name, rn.badfd, name) < 0 &&
-	    unlinkat(rn.newfd, name, 0) < 0)
-		log_error("%s: cannot set aside or remove: %s", name,
-		    strerror(errno));
+	/* The name is anything a group member chose: never raw in a log. */
+	buf_append_printable(&shown, fname, strlen(fname));
+	name = buf_cstr(&shown);
+
+	/*
+	 * bad/NAME may exist already, of another type (a directory planted
+	 * twice under one name): then under a new unique name.  Should the
+	 * entry stay in new/, no notice: every scan would send one more.
+	 */
+	if (renameat(rn.newfd, fname, rn.badfd, fname) < 0) {
+		queue_new_id(id);
+		if (renameat(rn.newfd, fname, rn.badfd, id) < 0 &&
+		    unlinkat(rn.newfd, fname, 0) < 0) {
+			log_error("%s: cannot set aside or remove: %s", name,
+			    strerror(errno));
+			buf_free(&shown);
+			return;
+		}
+		log_warn("%s: submit/bad/%s exists: set aside as %s", name,
+		    name, id);
+	}
 	(void)iox_fsync_dir(rn.newfd);
 	log_warn("%s: set aside in submit/bad: %s", name, why);
 	if (!known || priv_user_lookup_uid(owner, &u, &e) < 0) {
 		buf_free(&e);
+		buf_free(&shown);
 		return;
 	}
 	rcpt[0] = u.name;
@@ -165,6 +184,7 @@ pickup_set_aside(const char *name, uid_t owner, bool known, const char *why)
 		log_info("%s: notice to %s queued as %s", name, u.name, id);
 	priv_user_free(&u);
 	buf_free(&e);
+	buf_free(&shown);
 }
 
 /* Copy the child's output after the head into tmp; 0, or -1 (why). */
@@ -259,6 +279,27 @@ pickup_one(const char *name)
 	if (st.st_nlink != 1) {
 		buf_printf(&why, "has %lu links", (unsigned long)st.st_nlink);
 		goto aside;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		/* sendmail makes them 0600: someone else could write this. */
+		buf_printf(&why, "mode %04o: writable by others",
+		    (unsigned)(st.st_mode & 07777));
+		goto aside;
+	}
+	{
+		struct priv_user u;
+		struct buf e = BUF_INIT;
+
+		/* sendmail refuses callers without a passwd entry (67). */
+		if (priv_user_lookup_uid(st.st_uid, &u, &e) < 0) {
+			buf_printf(&why, "owner uid %lu is not a user",
+			    (unsigned long)st.st_uid);
+			buf_free(&e);
+			known = false;
+			goto aside;
+		}
+		priv_user_free(&u);
+		buf_free(&e);
 	}
 	if (st.st_size > pickup_size_max()) {
 		buf_printf(&why, "%lld bytes: larger than any message "
