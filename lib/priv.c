@@ -463,3 +463,26 @@ priv_caps_verify(const cap_value_t *keep, size_t nkeep, struct buf *why)
 	(void)cap_free(caps);
 	return why->len > start ? -1 : 0;
 }
+
+/*
+ * Drop caps from the bounding set only: the process keeps them, programs
+ * it executes can never get them.  Needs CAP_SETPCAP.  0, or -1 (why).
+ */
+int
+priv_caps_unbound(const cap_value_t *drop, size_t ndrop, struct buf *why)
+{
+	size_t i;
+
+	for (i = 0; i < ndrop; i++) {
+		if (cap_get_bound(drop[i]) != 1)
+			continue;
+		if (cap_drop_bound(drop[i]) < 0 || cap_get_bound(drop[i]) != 0) {
+			buf_append_str(why, "cannot drop ");
+			priv_cap_name(why, drop[i]);
+			buf_printf(why, " from the bounding set: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}

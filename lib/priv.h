@@ -59,6 +59,9 @@ int	 priv_caps_limit(const cap_value_t *keep, size_t nkeep, struct buf *why);
  * gives capabilities.  Needs CAP_SETPCAP, so call before priv_caps_limit.
  */
 int	 priv_secure_noroot(struct buf *why);
+/* Drop caps from the bounding set only (kept, but never passed on). */
+int	 priv_caps_unbound(const cap_value_t *drop, size_t ndrop,
+	    struct buf *why);
 /* Empty the permitted, effective and inheritable sets; verified. */
 int	 priv_caps_clear(struct buf *why);
 /* 0 when the permitted set is exactly keep[], else -1 with the reason. */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -53,9 +54,32 @@
 #include "queue/queue.h"
 
 #define BATCH_MAX	100
+#define PICKUP_SLICE	256	/* client files between looks at the rest */
 #define CHILDREN_MAX	64
 
 struct runner rn;
+
+/*
+ * CAPABILITIES kept by the runner (-f, -q):
+ *   CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: open the client files, which
+ *     are their submitters' (mode 0600), to hand them to the unprivileged
+ *     parser, and move aside whatever a group member planted in
+ *     submit/new (a directory of another user's can only be renamed with
+ *     write permission on it);
+ *   CAP_SETUID, CAP_SETGID: become postern_user in the pickup and relay
+ *     children; mail.local's delivery children need them too;
+ *   CAP_SETPCAP: mail.local locks SECBIT_NOROOT at its start.
+ * The bounding set holds only the last three, so mail.local, which the
+ * runner executes as root, never gets the DAC capabilities (it keeps
+ * only CAP_SETUID and CAP_SETGID itself).
+ */
+static const cap_value_t runner_caps[] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SETUID, CAP_SETGID,
+	CAP_SETPCAP
+};
+static const cap_value_t runner_unbound[] = {
+	CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+};
 
 /* A message in queue/ and when it is due. */
 struct entry {
@@ -86,15 +110,77 @@ usage(void)
 	exit(EX_USAGE);
 }
 
+/*
+ * THE TABLE: entries in an array, found through an open-addressing hash
+ * of their ids (slot value: index + 1; 0 empty; TAB_GONE deleted), so a
+ * queue of 100,000 messages costs no linear scans.
+ */
+#define TAB_GONE	((size_t)-1)
+static size_t *hslot;
+static size_t hcap, hused;	/* hused counts live and deleted slots */
+
+static size_t
+tab_hash(const char *id)
+{
+	size_t h = 5381;
+
+	while (*id != '\0')
+		h = h * 33 + (unsigned char)*id++;
+	return h;
+}
+
+/* The slot of id, or of the empty slot where it would go. */
+static size_t
+tab_slot(const char *id, bool *found)
+{
+	size_t i = tab_hash(id) & (hcap - 1), gone = TAB_GONE;
+
+	for (;;) {
+		size_t v = hslot[i];
+
+		if (v == 0) {
+			*found = false;
+			return gone != TAB_GONE ? gone : i;
+		}
+		if (v == TAB_GONE) {
+			if (gone == TAB_GONE)
+				gone = i;
+		} else if (strcmp(tab[v - 1].id, id) == 0) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & (hcap - 1);
+	}
+}
+
+/* Rebuild the hash at a size for n entries. */
+static void
+tab_rehash(size_t n)
+{
+	size_t i;
+	bool found;
+
+	free(hslot);
+	for (hcap = 64; hcap < n * 2 + 2; hcap *= 2)
+		;
+	hslot = xcalloc(hcap, sizeof(*hslot));
+	hused = 0;
+	for (i = 0; i < ntab; i++) {
+		hslot[tab_slot(tab[i].id, &found)] = i + 1;
+		hused++;
+	}
+}
+
 static struct entry *
 tab_find(const char *id)
 {
-	size_t i;
+	bool found;
+	size_t k;
 
-	for (i = 0; i < ntab; i++)
-		if (strcmp(tab[i].id, id) == 0)
-			return &tab[i];
-	return NULL;
+	if (hcap == 0)
+		return NULL;
+	k = tab_slot(id, &found);
+	return found ? &tab[hslot[k] - 1] : NULL;
 }
 
 /* Add id (due at next) unless it is known. */
@@ -102,9 +188,13 @@ static void
 tab_add(const char *id, time_t next)
 {
 	struct entry *e;
+	bool found;
+	size_t k;
 
-	if (tab_find(id) != NULL || strlen(id) >= sizeof(e->id))
+	if (strlen(id) >= sizeof(e->id) || tab_find(id) != NULL)
 		return;
+	if ((hused + 1) * 2 > hcap)
+		tab_rehash(ntab + 1);
 	if (ntab == captab) {
 		captab = captab ? xmul(captab, 2) : 64;
 		tab = xreallocarray(tab, captab, sizeof(*tab));
@@ -113,15 +203,28 @@ tab_add(const char *id, time_t next)
 	memset(e, 0, sizeof(*e));
 	(void)snprintf(e->id, sizeof(e->id), "%s", id);
 	e->next = next;
+	k = tab_slot(id, &found);
+	if (hslot[k] == 0)
+		hused++;
+	hslot[k] = ntab;
 }
 
 static void
 tab_del(const char *id)
 {
-	struct entry *e = tab_find(id);
+	bool found;
+	size_t k, i, last;
 
-	if (e != NULL)
-		*e = tab[--ntab];
+	if (hcap == 0 || (k = tab_slot(id, &found), !found))
+		return;
+	i = hslot[k] - 1;
+	hslot[k] = TAB_GONE;
+	last = --ntab;
+	if (i != last) {
+		/* The last entry moves into the hole: point its slot there. */
+		tab[i] = tab[last];
+		hslot[tab_slot(tab[i].id, &found)] = i + 1;
+	}
 }
 
 static void
@@ -343,40 +446,42 @@ child_read(size_t k)
 	return true;
 }
 
-/* Wait for every child (-q). */
+/* Read what the children say; wait up to timeout ms for it (-q). */
 static void
-wait_children(void)
+wait_one_child(int timeout)
 {
-	while (nkids > 0) {
-		struct pollfd pfd[CHILDREN_MAX];
-		size_t i;
+	struct pollfd pfd[CHILDREN_MAX];
+	size_t i;
 
-		for (i = 0; i < nkids; i++) {
-			pfd[i].fd = kids[i].res;
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
-		}
-		if (poll(pfd, nkids, -1) < 0 && errno != EINTR)
-			break;
-		for (i = nkids; i-- > 0;)
-			if (pfd[i].revents != 0)
-				(void)child_read(i);
+	for (i = 0; i < nkids; i++) {
+		pfd[i].fd = kids[i].res;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
 	}
+	if (poll(pfd, nkids, timeout) < 0 && errno != EINTR)
+		return;
+	for (i = nkids; i-- > 0;)
+		if (pfd[i].revents != 0)
+			(void)child_read(i);
 }
 
 /* -q: pick up, deliver everything once (and what that queues). */
 static int
 run_once(void)
 {
+	bool more = true;
+
 	pickup_clean_tmp();
-	(void)pickup_scan(picked, NULL);
 	queue_scan(false);
-	for (;;) {
+	/* Pick up a slice, start deliveries, go on: both run at once. */
+	while (more || nkids > 0) {
+		more = pickup_scan(PICKUP_SLICE, picked, NULL) > 0;
 		while (spawn(true))
 			;
-		if (nkids == 0)
-			break;
-		wait_children();
+		if (!more && nkids > 0)
+			wait_one_child(-1);
+		else if (nkids > 0)
+			wait_one_child(0);
 	}
 	return EX_OK;
 }
@@ -387,7 +492,7 @@ run_daemon(void)
 {
 	sigset_t mask;
 	time_t rescan = 0;
-	bool stop = false;
+	bool stop = false, more = false;
 
 	(void)sigemptyset(&mask);
 	(void)sigaddset(&mask, SIGTERM);
@@ -420,20 +525,23 @@ run_daemon(void)
 
 		if (now >= rescan) {
 			pickup_clean_tmp();
-			(void)pickup_scan(picked, NULL);
+			more = pickup_scan(PICKUP_SLICE, picked, NULL) ==
+			    PICKUP_SLICE;
 			queue_scan(true);
 			rescan = now + (time_t)config_num(CF_queue_run_interval);
-		}
+		} else if (more)
+			more = pickup_scan(PICKUP_SLICE, picked, NULL) ==
+			    PICKUP_SLICE;
 		while (spawn(false))
 			;
 		wake = rescan;
 		for (i = 0; i < ntab; i++)
 			if (!tab[i].busy && tab[i].next < wake)
 				wake = tab[i].next;
-		timeout = wake <= now ? 0 : wake - now > 3600 ? 3600000 :
-		    (int)(wake - now) * 1000;
+		timeout = wake <= now || more ? 0 : wake - now > 3600 ?
+		    3600000 : (int)(wake - now) * 1000;
 		if (nkids >= (size_t)config_num(CF_delivery_concurrency) &&
-		    wake <= now)
+		    wake <= now && !more)
 			timeout = -1;	/* a child's end wakes us */
 		pfd[0].fd = sigfd;
 		pfd[1].fd = inofd;
@@ -472,7 +580,8 @@ run_daemon(void)
 
 			while (read(inofd, ev, sizeof(ev)) > 0)
 				;
-			(void)pickup_scan(picked, NULL);
+			more = pickup_scan(PICKUP_SLICE, picked, NULL) ==
+			    PICKUP_SLICE;
 		}
 		for (i = nkids; i-- > 0;)
 			if (pfd[2 + i].revents != 0)
@@ -658,6 +767,12 @@ main(int argc, char **argv)
 			    "running (it delivers the queue)");
 		(void)usleep(50000);
 	}
+	if (priv_caps_limit(runner_caps, sizeof(runner_caps) /
+	    sizeof(runner_caps[0]), &why) < 0 ||
+	    priv_caps_unbound(runner_unbound, sizeof(runner_unbound) /
+	    sizeof(runner_unbound[0]), &why) < 0)
+		log_die(EX_OSERR, "cannot limit capabilities: %s",
+		    buf_cstr(&why));
 	if (priv_user_lookup(config_str(CF_postern_user), &rn.postern,
 	    &why) < 0 || rn.postern.uid == 0)
 		log_die(EX_CONFIG, "postern_user %s: %s", config_str(

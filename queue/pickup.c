@@ -53,6 +53,7 @@
 #include "queue/queue.h"
 
 #define PICKUP_ERR_MAX	512
+#define PICKUP_BATCH	64	/* files per fsync of the directories */
 
 /* Is name a queue id: [0-9A-Za-z], 1-63 bytes? */
 static bool
@@ -360,16 +361,18 @@ pickup_one(const char *name)
 			buf_append_str(&why, "bytes after the message");
 		goto aside;
 	}
+	/*
+	 * The file is durable; its name becomes durable with the fsync of
+	 * queue/ that pickup_commit() does for the whole batch before any
+	 * client file is removed.
+	 */
 	if (iox_fsync(tmp) < 0 || renameat(rn.queuefd, buf_cstr(&tmpname),
-	    rn.queuefd, name) < 0 || iox_fsync_dir(rn.queuefd) < 0) {
+	    rn.queuefd, name) < 0) {
 		log_error("%s: cannot commit the queue file: %s", name,
 		    strerror(errno));
 		goto out;
 	}
 	buf_reset(&tmpname);
-	if (unlinkat(rn.newfd, name, 0) < 0 || iox_fsync_dir(rn.newfd) < 0)
-		log_error("%s: cannot remove the client file: %s", name,
-		    strerror(errno));
 	log_info("%s: uid=%lu, from=<%s>, size=%lld, nrcpt=%zu (queued)", name,
 	    (unsigned long)st.st_uid, m.sender, (long long)m.msg_size, m.nr);
 	rc = 1;
@@ -396,11 +399,42 @@ out:
 	return rc;
 }
 
-/* Every file in submit/new. */
-int
-pickup_scan(void (*queued)(const char *, void *), void *arg)
+/*
+ * BATCH: fsync queue/ once for the files picked up, then remove their
+ * client files and fsync submit/new once, then report them: three fsyncs
+ * per batch instead of per message, in the same order (a client file
+ * goes only after its queue file's name is durable).
+ */
+static void
+pickup_commit(char (*names)[64], size_t n, void (*queued)(const char *,
+    void *), void *arg)
 {
+	size_t i;
+
+	if (n == 0)
+		return;
+	if (iox_fsync_dir(rn.queuefd) < 0) {
+		/* Keep the client files: the next scan finishes the job. */
+		log_error("cannot fsync queue/: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (unlinkat(rn.newfd, names[i], 0) < 0 && errno != ENOENT)
+			log_error("%s: cannot remove the client file: %s",
+			    names[i], strerror(errno));
+	if (iox_fsync_dir(rn.newfd) < 0)
+		log_error("cannot fsync submit/new: %s", strerror(errno));
+	for (i = 0; i < n && queued != NULL; i++)
+		queued(names[i], arg);
+}
+
+/* Files in submit/new, at most max of them; how many were queued. */
+int
+pickup_scan(size_t max, void (*queued)(const char *, void *), void *arg)
+{
+	char (*names)[64] = xcalloc(PICKUP_BATCH, sizeof(*names));
 	struct dirent *de;
+	size_t nb = 0, seen = 0;
 	DIR *d;
 	int fd, n = 0;
 
@@ -408,22 +442,31 @@ pickup_scan(void (*queued)(const char *, void *), void *arg)
 		log_error("cannot read submit/new: %s", strerror(errno));
 		if (fd >= 0)
 			(void)close(fd);
+		free(names);
 		return -1;
 	}
 	rewinddir(d);
 	/* readdir_r is deprecated (POSIX.1-2008); one thread, one stream. */
 	/* cppcheck-suppress readdirCalled */
-	while ((de = readdir(d)) != NULL) {
+	while (seen < max && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (pickup_one(de->d_name) == 1) {
-			n++;
-			if (queued != NULL)
-				queued(de->d_name, arg);
+		seen++;
+		if (pickup_one(de->d_name) != 1)
+			continue;
+		n++;
+		/* Queued means a valid queue id: at most 63 bytes. */
+		memcpy(names[nb], de->d_name, strlen(de->d_name) + 1);
+		nb++;
+		if (nb == PICKUP_BATCH) {
+			pickup_commit(names, nb, queued, arg);
+			nb = 0;
 		}
 	}
+	pickup_commit(names, nb, queued, arg);
 	(void)closedir(d);
+	free(names);
 	return n;
 }
 

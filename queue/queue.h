@@ -109,8 +109,13 @@ int	 queue_create(int kind, uid_t uid, const char *sender,
 	    void *arg, char id[64], struct buf *why);
 
 /* pickup.c: client queue -> trusted queue. */
-/* Pick up every file in submit/new; queued(id, arg) for each new one. */
-int	 pickup_scan(void (*queued)(const char *, void *), void *arg);
+/*
+ * Pick up files in submit/new (at most max); queued(id, arg) for each new
+ * one once it is durable in queue/ and its client file is gone.  Returns
+ * how many were queued, -1 when submit/new cannot be read.
+ */
+int	 pickup_scan(size_t max, void (*queued)(const char *, void *),
+	    void *arg);
 /* Remove submit/tmp files older than submit_stale_time. */
 void	 pickup_clean_tmp(void);
 

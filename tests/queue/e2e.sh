@@ -63,6 +63,10 @@ count() {
 	echo "${_c:-0}"
 }
 
+sleep 0.5
+tap_is "the runner keeps DAC_OVERRIDE, DAC_READ_SEARCH, SETGID, SETUID, SETPCAP; bounding: the last three" \
+    "$(grep -E '^Cap(Prm|Eff|Inh|Bnd|Amb):' /proc/$runner/status | tr -s '\t ' ' ' | tr '\n' '|')" \
+    "CapInh: 0000000000000000|CapPrm: 00000000000001c6|CapEff: 00000000000001c6|CapBnd: 00000000000001c0|CapAmb: 0000000000000000|"
 printf 'To: bob\nSubject: e2e one\n\nhello bob\n' | sb_as alice "$sm" -t -i
 tap_is "alice: sendmail -t exits 0" "$?" 0
 tap_check "bob's mailbox gets it" wait_for "$spool/bob" "^Subject: e2e one"
