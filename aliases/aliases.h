@@ -87,12 +87,13 @@ int	 alias_find_first(int fd, const char *fname, const char *name,
  * map in a temporary file in the directory dirfd (created exclusively,
  * mode 0644 less the umask); with dirfd -1 the map is in memory only (for
  * checks, nothing is written).  dirname is used in messages and to reach
- * the file through /proc/self/fd (Berkeley DB opens by name).
+ * the file through /proc/self/fd (Berkeley DB opens by name).  nelem
+ * estimates the number of entries (0: unknown), to size the hash table.
  */
 struct alias_map_writer;
 
 struct alias_map_writer *alias_map_create(int dirfd, const char *dirname,
-	    const char *base, struct buf *why);
+	    const char *base, size_t nelem, struct buf *why);
 /*
  * Store name -> value, both with a NUL added.  0: stored; 1: the name is
  * there already (nothing stored); -1: the map failed (why).

@@ -43,7 +43,7 @@
 
 #include "aliases/aliases.h"
 
-#define WRITER_CACHE	(8u * 1024 * 1024)	/* DB cache for a build */
+#define WRITER_CACHE	(16u * 1024 * 1024)	/* largest DB cache of a build */
 #define TMP_TRIES	16
 
 struct alias_map {
@@ -268,10 +268,30 @@ writer_check(struct alias_map_writer *w, struct buf *why)
 	return 0;
 }
 
+/*
+ * CACHE: a hash map bigger than Berkeley DB's cache is written a page at
+ * a time at random places; measured on 1,000,000 aliases (an 84 MB map):
+ * 5.3 s with an 8 MiB cache, 3.5 s with 16 MiB, 1.8 s with 32 MiB.  The
+ * cache is sized for the map newaliases expects (about 84 bytes an
+ * entry), between 1 MiB and WRITER_CACHE: memory stays bounded whatever
+ * the file's size, and a small file does not pay for a big cache.  (Giving
+ * the hash its final size up front with set_h_nelem made it slower and
+ * the file larger.)
+ */
+static void
+writer_tune(DB *db, size_t nelem)
+{
+	size_t want = nelem > WRITER_CACHE / 84 ? WRITER_CACHE : nelem * 84;
+
+	if (want < (1u << 20))
+		want = 1u << 20;
+	(void)db->set_cachesize(db, 0, (uint32_t)want, 1);
+}
+
 /* Create a new, empty map in dirfd (or in memory when dirfd is -1). */
 struct alias_map_writer *
 alias_map_create(int dirfd, const char *dirname, const char *base,
-    struct buf *why)
+    size_t nelem, struct buf *why)
 {
 	struct alias_map_writer *w = xcalloc(1, sizeof(*w));
 	struct buf path = BUF_INIT;
@@ -295,7 +315,7 @@ alias_map_create(int dirfd, const char *dirname, const char *base,
 		}
 		return w;
 	}
-	(void)w->db->set_cachesize(w->db, 0, WRITER_CACHE, 1);
+	writer_tune(w->db, nelem);
 	w->base = xstrdup(base);
 	for (int tries = 0; tries < TMP_TRIES; tries++) {
 		unsigned int rnd = 0;
@@ -325,7 +345,7 @@ alias_map_create(int dirfd, const char *dirname, const char *base,
 		(void)w->db->close(w->db, 0);
 		if ((w->db = db_new(base, why)) == NULL)
 			break;
-		(void)w->db->set_cachesize(w->db, 0, WRITER_CACHE, 1);
+		writer_tune(w->db, nelem);
 	}
 	buf_free(&path);
 	if (w->db == NULL || ret != 0) {

@@ -516,7 +516,7 @@ lint(void)
 	unsigned long n = 0;
 	int rc;
 
-	if ((N.w = alias_map_create(-1, NULL, NULL, &why)) == NULL)
+	if ((N.w = alias_map_create(-1, NULL, NULL, 0, &why)) == NULL)
 		log_die(EX_SOFTWARE, "%s", buf_cstr(&why));
 	alias_entry_init(&e);
 	/* Pass 1: the syntax, and every name with its line. */
@@ -681,7 +681,13 @@ build(const char *map)
 		dir = xstrdup("/");
 	}
 	dfd = open_mapdir(dir, base);
-	N.w = alias_map_create(dfd, dir, base, &why);
+	{
+		struct stat fst;
+
+		/* About 40 bytes a line: the map's size, for its cache. */
+		N.w = alias_map_create(dfd, dir, base, fstat(N.afd, &fst) == 0 ?
+		    (size_t)fst.st_size / 32 : 0, &why);
+	}
 	if (N.w == NULL)
 		log_die(errno == EACCES ? EX_NOPERM : EX_CANTCREAT, "%s",
 		    buf_cstr(&why));

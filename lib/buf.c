@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -212,4 +213,29 @@ buf_steal(struct buf *b)
 	p = b->data;
 	buf_init(b);
 	return p;
+}
+
+/* Append an RFC 5322 date-time for t: local time, numeric zone, C names. */
+void
+buf_append_date(struct buf *b, time_t t)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+	    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	long off;
+
+	if (localtime_r(&t, &tm) == NULL) {
+		/* Out of range: the epoch rather than nothing. */
+		t = 0;
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+	}
+	off = tm.tm_gmtoff / 60;
+	buf_printf(b, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
+	    days[(unsigned)tm.tm_wday % 7], tm.tm_mday,
+	    months[(unsigned)tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	    (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct buf {
 	char	*data;		/* NULL until the first append */
@@ -51,6 +52,8 @@ void	 buf_consume(struct buf *, size_t);
 const char *buf_cstr(struct buf *);
 bool	 buf_has_nul(const struct buf *);
 bool	 buf_eq(const struct buf *, const void *, size_t);
+/* Append an RFC 5322 date-time for t (local time, numeric zone). */
+void	 buf_append_date(struct buf *, time_t);
 /* Give the allocation to the caller as a NUL-terminated string; b is emptied. */
 char	*buf_steal(struct buf *);
 

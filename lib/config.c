@@ -632,3 +632,19 @@ config_dump(struct buf *out, bool only_changed)
 		    config_active[k].text);
 	}
 }
+
+/* Is domain ours: "localhost", hostname or one of local_domains? */
+bool
+config_local_domain(const char *domain, const char *hostname)
+{
+	const char *d;
+	size_t i;
+
+	if (strcasecmp(domain, "localhost") == 0 ||
+	    strcasecmp(domain, hostname) == 0)
+		return true;
+	for (i = 0; (d = config_list_item(CF_local_domains, i)) != NULL; i++)
+		if (strcasecmp(d, domain) == 0)
+			return true;
+	return false;
+}

@@ -105,6 +105,9 @@ bool	 config_list_has(enum config_key, const char *item);
 /* CT_LIST: the n-th name, or NULL past the end. */
 const char *config_list_item(enum config_key, size_t n);
 
+/* Is domain ours: "localhost", hostname or one of local_domains? */
+bool	 config_local_domain(const char *domain, const char *hostname);
+
 /* Key name <-> enum; -1 for an unknown name. */
 int	 config_key_lookup(const char *name);
 const char *config_key_name(enum config_key);

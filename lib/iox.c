@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -64,40 +65,15 @@ iox_read_full(int fd, void *p, size_t n)
 	return (ssize_t)got;
 }
 
-/* Write all n bytes at offset off (the file offset is not used). */
-int
-iox_pwrite_full(int fd, const void *p, size_t n, off_t off)
+/* Write all n bytes at offset off (off < 0: at the file offset). */
+static int
+iox_write_at(int fd, const void *p, size_t n, off_t off)
 {
 	const char *s = p;
 	ssize_t r;
 
 	while (n > 0) {
-		r = pwrite(fd, s, n, off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		s += r;
-		off += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Write all n bytes. */
-int
-iox_write_full(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	ssize_t r;
-
-	while (n > 0) {
-		r = write(fd, s, n);
+		r = off < 0 ? write(fd, s, n) : pwrite(fd, s, n, off);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -109,9 +85,29 @@ iox_write_full(int fd, const void *p, size_t n)
 			return -1;
 		}
 		s += r;
+		if (off >= 0)
+			off += r;
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/* Write all n bytes at offset off with pwrite. */
+int
+iox_pwrite_full(int fd, const void *p, size_t n, off_t off)
+{
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return iox_write_at(fd, p, n, off);
+}
+
+/* Write all n bytes. */
+int
+iox_write_full(int fd, const void *p, size_t n)
+{
+	return iox_write_at(fd, p, n, -1);
 }
 
 /* Read to EOF into b, at most max bytes (EFBIG past that). */
@@ -405,4 +401,24 @@ iox_set_cloexec(int fd)
 	if ((fl = fcntl(fd, F_GETFD)) < 0)
 		return -1;
 	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+/*
+ * Every signal disposition back to the default and an empty mask, as a
+ * privileged program must start whatever its caller left (a SIGCHLD
+ * ignored by an MTA makes the kernel reap our children); then SIGPIPE
+ * ignored: a peer that went away is EPIPE, handled where it happens.
+ */
+void
+iox_signals_default(void)
+{
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

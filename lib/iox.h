@@ -54,5 +54,7 @@ int	 iox_sanitize_std_fds(void);
 /* Close every fd >= lowfd (close_range, closefrom, or /proc/self/fd). */
 void	 iox_close_from(int lowfd);
 int	 iox_set_cloexec(int fd);
+/* Signals to their defaults, an empty mask, SIGPIPE ignored. */
+void	 iox_signals_default(void);
 
 #endif

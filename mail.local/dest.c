@@ -105,6 +105,24 @@ dest_prefix(struct buf *b, const struct spool *sp, char **f, bool from_line)
 	}
 }
 
+/* A program request: the message after prefix, the limits of the config. */
+static void
+dest_req(struct cmd_req *req, const struct spool *sp,
+    const struct priv_user *self, const char *command, char *const *env,
+    const struct buf *prefix)
+{
+	memset(req, 0, sizeof(*req));
+	req->command = command;
+	req->env = env;
+	req->home = self->home;
+	req->spool_fd = sp->fd;
+	req->size = sp->size;
+	req->prefix = prefix->data;
+	req->prefix_len = prefix->len;
+	req->time_limit = config_num(CF_command_time_limit);
+	req->output_limit = (size_t)config_num(CF_command_output_limit);
+}
+
 /* Is NAME=value one of the variables the parent may pass? */
 static bool
 dest_env_ok(const char *e)
@@ -144,19 +162,10 @@ dest_program(struct spool *sp, const struct priv_user *self, char **f,
 			env[ne++] = f[i];
 	env[ne] = NULL;
 	dest_prefix(&prefix, sp, f, true);
-	memset(&req, 0, sizeof(req));
-	req.command = f[3];
+	dest_req(&req, sp, self, f[3], env, &prefix);
 	req.restricted = strcmp(config_str(CF_allow_commands),
 	    "restricted") == 0;
 	req.restricted_dir = config_str(CF_restricted_command_directory);
-	req.env = env;
-	req.home = self->home;
-	req.spool_fd = sp->fd;
-	req.size = sp->size;
-	req.prefix = prefix.data;
-	req.prefix_len = prefix.len;
-	req.time_limit = config_num(CF_command_time_limit);
-	req.output_limit = (size_t)config_num(CF_command_output_limit);
 	cmd_deliver(&req, res);
 	buf_free(&prefix);
 	for (i = 0; i < 5; i++)
@@ -199,17 +208,8 @@ dest_submit(struct spool *sp, const struct priv_user *self, char **f,
 	env[1] = (char *)(uintptr_t)buf_cstr(&envb[1]);
 	env[2] = NULL;
 	dest_prefix(&prefix, sp, f, false);
-	memset(&req, 0, sizeof(req));
-	req.command = config_str(CF_forward_command);
+	dest_req(&req, sp, self, config_str(CF_forward_command), env, &prefix);
 	req.argv = argv;
-	req.env = env;
-	req.home = self->home;
-	req.spool_fd = sp->fd;
-	req.size = sp->size;
-	req.prefix = prefix.data;
-	req.prefix_len = prefix.len;
-	req.time_limit = config_num(CF_command_time_limit);
-	req.output_limit = (size_t)config_num(CF_command_output_limit);
 	cmd_deliver(&req, res);
 	if (res->status == EX_OK) {
 		buf_reset(&res->text);

@@ -390,16 +390,7 @@ xio_include(void *ctx, const char *opener, const char *path,
 bool
 xio_local_domain(const char *domain)
 {
-	const char *d;
-	size_t i;
-
-	if (strcasecmp(domain, "localhost") == 0 ||
-	    strcasecmp(domain, ml_opts.hostname) == 0)
-		return true;
-	for (i = 0; (d = config_list_item(CF_local_domains, i)) != NULL; i++)
-		if (strcasecmp(d, domain) == 0)
-			return true;
-	return false;
+	return config_local_domain(domain, ml_opts.hostname);
 }
 
 static bool

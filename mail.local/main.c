@@ -68,26 +68,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/*
- * Signals as inherited from the MTA are not to be trusted: one that ran
- * us with SIGCHLD ignored would make the kernel reap our delivery
- * children before we read their status.  Every disposition back to the
- * default and an empty mask; SIGPIPE ignored (a gone client is EPIPE).
- */
-static void
-ml_signals_reset(void)
-{
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* -h: a relative path with no "." or ".." component. */
 static bool
 ml_valid_home_file(const char *p)
@@ -200,7 +180,8 @@ main(int argc, char **argv)
 		return EX_OSERR;
 	iox_close_from(3);
 	(void)umask(077);
-	ml_signals_reset();
+	/* An MTA's SIGCHLD ignored would reap our children: all reset. */
+	iox_signals_default();
 	if (clearenv() != 0)
 		return EX_OSERR;
 	log_init("mail.local", LOG_F_SYSLOG | LOG_F_STDERR);

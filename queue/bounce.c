@@ -131,29 +131,6 @@ bounce_field(struct buf *b, const char *name, const char *value)
 	buf_free(&p);
 }
 
-/* Append an RFC 5322 date for t, local time with a numeric zone. */
-static void
-bounce_date(struct buf *b, time_t t)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
-	    "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	long off;
-
-	if (localtime_r(&t, &tm) == NULL) {
-		t = 0;
-		if (gmtime_r(&t, &tm) == NULL)
-			memset(&tm, 0, sizeof(tm));
-	}
-	off = tm.tm_gmtoff / 60;
-	buf_printf(b, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
-	    days[(unsigned)tm.tm_wday % 7], tm.tm_mday,
-	    months[(unsigned)tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
-	    (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
-}
 
 /* Append s keeping only [A-Za-z0-9], at most 64 bytes (ids in tokens). */
 static void
@@ -302,7 +279,7 @@ bounce_text_part(struct buf *b, const struct bounce_req *req)
 		    "Your message could not be delivered for %ld hour%s.\n"
 		    "It will be retried until ", hours < 0 ? 0 : hours,
 		    hours == 1 ? "" : "s");
-		bounce_date(b, req->retry_until);
+		buf_append_date(b, req->retry_until);
 		buf_append_str(b, ".\n\nThe recipients it is waiting for, "
 		    "and why:\n\n");
 	} else
@@ -343,7 +320,7 @@ bounce_status_part(struct buf *b, const struct bounce_req *req)
 	if (req->envid != NULL && req->envid[0] != '\0')
 		bounce_field(b, "Original-Envelope-Id", req->envid);
 	buf_reset(&v);
-	bounce_date(&v, req->arrival);
+	buf_append_date(&v, req->arrival);
 	bounce_field(b, "Arrival-Date", buf_cstr(&v));
 	for (i = 0; i < req->nrcpts; i++) {
 		r = &req->rcpts[i];
@@ -377,12 +354,12 @@ bounce_status_part(struct buf *b, const struct bounce_req *req)
 		bounce_field(b, "Diagnostic-Code", buf_cstr(&v));
 		if (r->last_attempt != 0) {
 			buf_reset(&v);
-			bounce_date(&v, r->last_attempt);
+			buf_append_date(&v, r->last_attempt);
 			bounce_field(b, "Last-Attempt-Date", buf_cstr(&v));
 		}
 		if (req->delay) {
 			buf_reset(&v);
-			bounce_date(&v, req->retry_until);
+			buf_append_date(&v, req->retry_until);
 			bounce_field(b, "Will-Retry-Until", buf_cstr(&v));
 		}
 	}
@@ -474,7 +451,7 @@ bounce_write(int outfd, const struct bounce_req *req)
 	    "Delayed Mail (still being retried)" :
 	    "Undelivered Mail Returned to Sender");
 	buf_reset(&v);
-	bounce_date(&v, now);
+	buf_append_date(&v, now);
 	bounce_field(&h, "Date", buf_cstr(&v));
 	buf_setf(&v, "<");
 	bounce_token(&v, req->queue_id);

@@ -62,9 +62,7 @@ rcpt_is_local(const char *addr)
 {
 	struct addr_parts p;
 	struct buf dom = BUF_INIT;
-	const char *d;
-	size_t i;
-	bool local = false;
+	bool local;
 
 	if (addr_split(addr, strlen(addr), ADDR_F_NO_DOMAIN | ADDR_F_UTF8, &p,
 	    NULL) < 0)
@@ -72,13 +70,7 @@ rcpt_is_local(const char *addr)
 	if (p.domain_len == 0)
 		return true;
 	buf_append(&dom, addr + p.domain_off, p.domain_len);
-	if (strcasecmp(buf_cstr(&dom), "localhost") == 0 ||
-	    strcasecmp(buf_cstr(&dom), rn.hostname) == 0)
-		local = true;
-	for (i = 0; !local && (d = config_list_item(CF_local_domains, i)) !=
-	    NULL; i++)
-		if (strcasecmp(d, buf_cstr(&dom)) == 0)
-			local = true;
+	local = config_local_domain(buf_cstr(&dom), rn.hostname);
 	buf_free(&dom);
 	return local;
 }

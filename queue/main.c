@@ -689,19 +689,13 @@ main(int argc, char **argv)
 {
 	struct buf why = BUF_INIT;
 	struct utsname un;
-	int ch, mode = 0, sig, tries;
-	sigset_t none;
+	int ch, mode = 0, tries;
 
 	if (iox_sanitize_std_fds() < 0)
 		return EX_OSERR;
 	iox_close_from(3);
 	(void)umask(077);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	iox_signals_default();
 	if (clearenv() != 0)
 		return EX_OSERR;
 	log_init("postern-queue", LOG_F_SYSLOG | LOG_F_AUTO);

@@ -195,17 +195,12 @@ static void
 startup(void)
 {
 	struct rlimit core = { 0, 0 };
-	sigset_t none;
-	int sig;
 
 	if (iox_sanitize_std_fds() < 0)
 		_exit(EX_OSERR);
 	iox_close_from(3);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	iox_signals_default();
+	(void)signal(SIGPIPE, SIG_DFL);	/* a reader gone: as sendmail */
 	if (clearenv() != 0)
 		_exit(EX_OSERR);
 	(void)umask(077);

@@ -163,25 +163,6 @@ add_from_header(void *arg, const char *a, size_t n)
 	return 0;
 }
 
-/* RFC 5322 date-time, local zone, C locale names. */
-static void
-rfc5322_date(struct buf *b, time_t t)
-{
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
-	    "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	long off;
-
-	if (localtime_r(&t, &tm) == NULL)
-		submit_fail(EX_OSERR, "localtime: %s", strerror(errno));
-	off = tm.tm_gmtoff / 60;
-	buf_printf(b, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-}
 
 /* A display name as an RFC 5322 phrase: atoms as is, else quoted. */
 static void
@@ -215,7 +196,7 @@ added_top(struct submit *s, struct buf *b, time_t now)
 	buf_printf(b, "Received: by %s (postern sendmail, from userid %lu "
 	    "(%s))\n\tid %s; ", s->hostname, (unsigned long)s->uid, s->user,
 	    s->id);
-	rfc5322_date(b, now);
+	buf_append_date(b, now);
 	buf_append_byte(b, '\n');
 	if (s->from != NULL && !s->trusted &&
 	    strcmp(s->env.sender, s->user) != 0) {
@@ -249,7 +230,7 @@ added_missing(struct submit *s, struct buf *b, time_t now, bool has_from,
 	}
 	if (!has_date) {
 		buf_append_str(b, "Date: ");
-		rfc5322_date(b, now);
+		buf_append_date(b, now);
 		buf_append_byte(b, '\n');
 	}
 	if (!has_msgid) {

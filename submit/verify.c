@@ -163,17 +163,9 @@ v_include(void *ctx, const char *opener, const char *path,
 static bool
 v_local_domain(void *ctx, const char *domain)
 {
-	struct vctx *v = ctx;
-	const char *d;
-	size_t i;
+	const struct vctx *v = ctx;
 
-	if (strcasecmp(domain, "localhost") == 0 ||
-	    strcasecmp(domain, v->s->hostname) == 0)
-		return true;
-	for (i = 0; (d = config_list_item(CF_local_domains, i)) != NULL; i++)
-		if (strcasecmp(d, domain) == 0)
-			return true;
-	return false;
+	return config_local_domain(domain, v->s->hostname);
 }
 
 /* Print one address's expansion; its worst status. */

@@ -224,7 +224,7 @@ test_map_roundtrip(void **state)
 	(void)state;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
-	w = alias_map_create(dfd, dir, "aliases.db", &why);
+	w = alias_map_create(dfd, dir, "aliases.db", 0, &why);
 	assert_non_null(w);
 	assert_int_equal(alias_map_put(w, "Root", 4, "alice, bob", 10, &why),
 	    0);
@@ -316,7 +316,7 @@ test_map_abort(void **state)
 
 	(void)state;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	w = alias_map_create(dfd, dir, "gone.db", &why);
+	w = alias_map_create(dfd, dir, "gone.db", 0, &why);
 	assert_non_null(w);
 	buf_setf(&p, "%s/%s", dir, alias_map_tmpname(w));
 	assert_int_equal(lstat(buf_cstr(&p), &st), 0);
@@ -326,7 +326,7 @@ test_map_abort(void **state)
 	buf_setf(&p, "%s/gone.db", dir);
 	assert_int_equal(lstat(buf_cstr(&p), &st), -1);
 	/* In memory: nothing on disk at all. */
-	w = alias_map_create(-1, NULL, NULL, &why);
+	w = alias_map_create(-1, NULL, NULL, 0, &why);
 	assert_non_null(w);
 	assert_null(alias_map_tmpname(w));
 	assert_int_equal(alias_map_put(w, "a", 1, "b", 1, &why), 0);
