@@ -126,9 +126,15 @@ lmtp_session() { # COUNT RCPTS...
 	printf 'QUIT\r\n'
 }
 lmtp_session $((N / 2)) alice >"$SB/session"
+# 100 different users: the same one 100 times is one destination (one
+# copy: duplicates are suppressed).
 rc100=""
 i=0
-while [ $i -lt 100 ]; do rc100="$rc100 alice"; i=$((i + 1)); done
+while [ $i -lt 100 ]; do
+	sb_add_user "r$i" $((4000 + i)) >/dev/null 2>&1
+	rc100="$rc100 r$i"
+	i=$((i + 1))
+done
 # shellcheck disable=SC2086
 lmtp_session 1 $rc100 >"$SB/session100"
 { printf 'Subject: big\n\n'; head -c $((100 * 1024 * 1024)) /dev/zero |
@@ -143,10 +149,10 @@ clean() {
 printf '%-16s %-22s %10s %10s %12s %10s\n' row program "msg/s" seconds \
     "peak RSS KiB" delivered
 # (msg/s counts deliveries: for the 100-recipient row, copies delivered)
-# Messages that arrived: From_ lines in alice's mbox, files in her
+# Messages that arrived: From_ lines in the mboxes, files in alice's
 # Maildir's new/ (what the figures count must really be there).
 delivered() {
-	_m=$(grep -c '^From ' /var/mail/alice 2>/dev/null)
+	_m=$(cat /var/mail/* 2>/dev/null | grep -c '^From ')
 	_d=$(ls /home/alice/Maildir/new 2>/dev/null | wc -l)
 	echo $((${_m:-0} + _d))
 }

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -241,10 +242,76 @@ xio_get_targets(const struct buf *p, unsigned long *owner,
 	return 0;
 }
 
+/*
+ * NO-FORWARD CACHE: most users have no .forward, and asking their worker
+ * costs a round trip per message.  A home directory whose inode and
+ * modification time have not changed since its worker found no forward
+ * file still has none (creating one, or renaming one into place, changes
+ * the directory's mtime), as long as every forward_path item names a file
+ * directly in the home.  Only absence is remembered; a file that exists is
+ * read every time.
+ */
+#define XIO_NOFWD_MAX	8
+
+struct nofwd {
+	uid_t	 uid;
+	dev_t	 dev;
+	ino_t	 ino;
+	struct timespec mtime;
+};
+static struct nofwd nofwd[XIO_NOFWD_MAX];
+static size_t nnofwd, nofwd_next;
+
+/* May absence be cached for forward_path? */
+static bool
+xio_nofwd_ok(void)
+{
+	const char *item;
+	size_t i;
+
+	for (i = 0; (item = config_list_item(CF_forward_path, i)) != NULL; i++)
+		if (strncmp(item, "$HOME/", 6) != 0 ||
+		    strchr(item + 6, '/') != NULL)
+			return false;
+	return true;
+}
+
+/* Is there a valid "no forward file" entry for pw's home? */
+static bool
+xio_nofwd_find(const struct priv_user *pw, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < nnofwd; i++)
+		if (nofwd[i].uid == pw->uid && nofwd[i].dev == st->st_dev &&
+		    nofwd[i].ino == st->st_ino &&
+		    nofwd[i].mtime.tv_sec == st->st_mtim.tv_sec &&
+		    nofwd[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return true;
+	return false;
+}
+
+static void
+xio_nofwd_add(const struct priv_user *pw, const struct stat *st)
+{
+	struct nofwd *n;
+
+	if (nnofwd < XIO_NOFWD_MAX)
+		n = &nofwd[nnofwd++];
+	else
+		n = &nofwd[nofwd_next++ % XIO_NOFWD_MAX];
+	n->uid = pw->uid;
+	n->dev = st->st_dev;
+	n->ino = st->st_ino;
+	n->mtime = st->st_mtim;
+}
+
 static int
 xio_forward(void *ctx, const char *user, const char *ext,
     struct target_list *tl, struct buf *src, struct buf *why)
 {
+	struct stat st;
+	bool cache;
 	struct xio *x = ctx;
 	struct priv_user pw;
 	struct wresult res;
@@ -256,6 +323,15 @@ xio_forward(void *ctx, const char *user, const char *ext,
 		return 0;
 	if (priv_user_lookup(user, &pw, why) < 0)
 		return errno == ENOENT ? 0 : -1;
+	/*
+	 * stat, not lstat: a hint only; the worker vets the real thing.
+	 * Only without an extension: another one may name another file.
+	 */
+	cache = ext == NULL && xio_nofwd_ok() && stat(pw.home, &st) == 0;
+	if (cache && xio_nofwd_find(&pw, &st)) {
+		priv_user_free(&pw);
+		return 0;
+	}
 	f[0] = ext ? ext : "";
 	f[1] = config_str(CF_recipient_delimiter);
 	worker_call(&pw, true, x->sp, WOP_READ_FORWARD, f, 2, &res);
@@ -263,8 +339,11 @@ xio_forward(void *ctx, const char *user, const char *ext,
 		buf_append_str(why, res.text ? res.text : "cannot read "
 		    ".forward");
 		rc = -1;
-	} else if (res.payload.len == 0)
+	} else if (res.payload.len == 0) {
+		if (cache && res.text != NULL && strcmp(res.text, "none") == 0)
+			xio_nofwd_add(&pw, &st);
 		rc = 0;
+	}
 	else if (xio_get_targets(&res.payload, &owner, tl) < 0 ||
 	    (owner != pw.uid && owner != 0)) {
 		buf_printf(why, "bad .forward result from the delivery "
@@ -496,6 +575,7 @@ xio_serve_read(int op, const struct priv_user *self, char **f, size_t n,
 	const char *item;
 	size_t i;
 	int homefd = -1, fd, rc;
+	bool seen = false;	/* a forward file exists, usable or not */
 
 	if (op == WOP_READ_INCLUDE) {
 		if (n == 1)
@@ -535,6 +615,7 @@ xio_serve_read(int op, const struct priv_user *self, char **f, size_t n,
 		if (rc == FWD_IGNORED) {
 			log_warn("ignoring %s: %s", buf_cstr(&name),
 			    buf_cstr(&why));
+			seen = true;
 			continue;
 		}
 		if (rc == FWD_TEMP) {
@@ -552,6 +633,7 @@ xio_serve_read(int op, const struct priv_user *self, char **f, size_t n,
 			/* Mail is not lost: it goes to the mailbox. */
 			log_warn("ignoring %s: %s", buf_cstr(&name),
 			    buf_cstr(&why));
+			seen = true;
 			(void)close(fd);
 			target_list_free(&tl);
 			break;
@@ -560,6 +642,7 @@ xio_serve_read(int op, const struct priv_user *self, char **f, size_t n,
 		if (tl.n == 0) {
 			log_warn("ignoring %s: no addresses in it",
 			    buf_cstr(&name));
+			seen = true;
 			break;
 		}
 		buf_append_str(&res->text, buf_cstr(&name));
@@ -567,6 +650,9 @@ xio_serve_read(int op, const struct priv_user *self, char **f, size_t n,
 		break;
 	}
 out:
+	/* No file at all (not one ignored): the parent may remember that. */
+	if (res->status == EX_OK && payload->len == 0 && !seen)
+		buf_setf(&res->text, "none");
 	if (homefd >= 0)
 		(void)close(homefd);
 	target_list_free(&tl);

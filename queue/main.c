@@ -603,6 +603,7 @@ list_queues(void)
 	printf("-Queue ID-------------------- --Size-- ----Arrival Time---- "
 	    "-Sender/Recipient-------\n");
 	if ((fd = dup(rn.newfd)) >= 0 && (d = fdopendir(fd)) != NULL) {
+		rewinddir(d);
 		/* cppcheck-suppress readdirCalled */
 		while ((de = readdir(d)) != NULL) {
 			struct stat st;
@@ -623,6 +624,7 @@ list_queues(void)
 		(void)closedir(d);
 	}
 	if ((fd = dup(rn.queuefd)) >= 0 && (d = fdopendir(fd)) != NULL) {
+		rewinddir(d);
 		/* cppcheck-suppress readdirCalled */
 		while ((de = readdir(d)) != NULL) {
 			struct qmsg m;

@@ -485,6 +485,7 @@ pickup_clean_tmp(void)
 			(void)close(fd);
 		return;
 	}
+	rewinddir(d);	/* the dup shares its offset with rn.tmpfd */
 	/* cppcheck-suppress readdirCalled */
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || fstatat(rn.tmpfd, de->d_name, &st,

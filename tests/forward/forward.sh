@@ -54,6 +54,11 @@ tap_is "the file is alice's, mode 0600, mbox format" \
     "$(stat -c '%U %a' /home/alice/archive) $(head -c 5 /home/alice/archive)" \
     "alice 600 From "
 
+as_user_file alice /home/alice/.forward 644 '/dev/null'
+send devnull alice
+tap_is "/dev/null in .forward: exit 0, nothing in any mailbox" \
+    "$? $(count devnull "$spool/alice")$(count devnull "$spool/bob")" "0 00"
+
 # alice -> bob -> alice: alice's mailbox, once.
 as_user_file bob /home/bob/.forward 644 'alice'
 as_user_file alice /home/alice/.forward 644 'bob'
@@ -267,6 +272,14 @@ send twentysix bob
 tap_is "restricted: a program not in the directory is refused (77)" \
     "$? $(test -e /tmp/out/notlinked && echo ran)" "77 "
 rm -f /home/bob/.forward /home/alice/.forward
+printf '%s\n' "$base" >"$conf"
+
+# The hop limit: more Received:/Delivered-To: headers than hop_count_limit.
+printf '%s\nhop_count_limit = 3\n' "$base" >"$conf"
+printf 'Received: a\nReceived: b\nDelivered-To: x@y\nReceived: c\nSubject: hops\n\nx\n' |
+    "$ml" -f sender@example.org -d bob 2>"$SB/stderr"
+tap_is "4 hops with hop_count_limit = 3: 69" "$?" 69
+tap_check "... too many hops (5.4.6)" grep -q "too many hops" "$SB/stderr"
 printf '%s\n' "$base" >"$conf"
 
 tap_is "/etc/passwd unchanged" "$(sha256sum </etc/passwd)" "$(sha256sum <"$SB/passwd")"

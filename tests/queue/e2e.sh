@@ -118,6 +118,21 @@ EOT
 tap_is "the bounce parses: multipart/report, delivery-status, 5.1.1" "$out" \
     "rfc822; nosuchuser failed 5.1.1"
 
+# A bounce that cannot be delivered goes to postmaster once (-> root ->
+# alice), and a failed notice is only logged: no loop.
+printf 'To: nosuchuser\nSubject: e2e double\n\nlost twice\n' |
+    sb_as bob "$sm" -f nosuchsender -t -i
+tap_check "a bounce to an unknown sender: a notice to postmaster" \
+    wait_for "$SB/queue.log" "to=<postmaster>.*status=sent"
+sleep 0.5
+tap_is "... which alice (root's alias) got once: the report about nosuchsender" \
+    "$(grep -c 'Final-Recipient: rfc822; nosuchsender' "$spool/alice")" 1
+
+# A stale file in submit/tmp (a sendmail killed before its rename).
+: >"$q/submit/tmp/STALE0000000000000000000000001"
+touch -d '3 days ago' "$q/submit/tmp/STALE0000000000000000000000001"
+: >"$q/submit/tmp/FRESH0000000000000000000000001"
+
 # A temporary failure (a full file system behind carol's .forward):
 # retried, then bounced when maximal_queue_lifetime (6 s) is over.
 mkdir -p /home/carol/full
@@ -127,6 +142,7 @@ head -c 16384 /dev/zero >/home/carol/full/pad 2>/dev/null
 chown carol /home/carol/full/pad
 printf '/home/carol/full/mbox\n' >/home/carol/.forward
 chown carol /home/carol/.forward
+reports=$(grep -c '^Subject: Undelivered Mail' "$spool/alice")
 printf 'To: carol\nSubject: e2e five\n\nno room\n' | sb_as alice "$sm" -t -i
 tap_check "carol's full disk: the attempt is deferred with 4.2.2" \
     wait_for "$SB/queue.log" "to=<carol>.*dsn=4.2.2, status=deferred"
@@ -137,12 +153,12 @@ tap_check "... a delay warning goes to alice after delay_warning_time" \
 tap_check "... then it expires (maximal_queue_lifetime)" \
     wait_for "$SB/queue.log" "to=<carol>.*status=expired"
 i=0
-while [ $i -lt 100 ] && [ "$(grep -c '^Subject: Undelivered Mail' "$spool/alice")" -lt 2 ]; do
+while [ $i -lt 100 ] && [ "$(grep -c '^Subject: Undelivered Mail' "$spool/alice")" -le "$reports" ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-tap_is "... and alice gets a second report" \
-    "$(grep -c '^Subject: Undelivered Mail' "$spool/alice")" 2
+tap_is "... and alice gets one more report" \
+    "$(grep -c '^Subject: Undelivered Mail' "$spool/alice")" $((reports + 1))
 out=$($py - "$spool/alice" <<'EOT'
 import mailbox, sys
 for m in mailbox.mbox(sys.argv[1]):
@@ -161,10 +177,24 @@ rm -f /home/carol/.forward
 "$pq" -q 2>"$SB/err"
 tap_is "a second runner (-q) while -f runs: 75" "$?" 75
 tap_check "... saying another one is running" grep -q "another postern-queue is running" "$SB/err"
+tap_is "a stale submit/tmp file is removed, a fresh one kept" \
+    "$(ls "$q/submit/tmp" | tr '\n' ' ')" "FRESH0000000000000000000000001 "
+rm -f "$q/submit/tmp/FRESH0000000000000000000000001"
 tap_is "the queue is empty at the end" "$("$pq" -p | tail -n 1)" "Mail queue is empty"
 tap_is "nothing left in submit/new" "$(ls "$q/submit/new" | wc -l)" 0
 kill $runner
 wait $runner 2>/dev/null
 tap_check "SIGTERM stops the runner with a log line" grep -q "stopping" "$SB/queue.log"
+
+# No relayhost: a remote recipient bounces with 5.3.5 (postern-queue -q).
+printf 'myhostname = test.example\n' >"$conf"
+printf 'To: far@example.net\nSubject: e2e norelay\n\nx\n' | sb_as alice "$sm" -t -i
+"$pq" -q 2>"$SB/q.log"
+tap_is "postern-queue -q: exit 0" "$?" 0
+tap_check "... far@example.net bounced: no relay configured (5.3.5)" \
+    grep -q "to=<far@example.net>, relay=none.*dsn=5.3.5, status=bounced (no relay configured" "$SB/q.log"
+"$pq" -q 2>>"$SB/q.log"
+tap_check "... and the report reached alice" \
+    grep -q "Final-Recipient: rfc822; far@example.net" "$spool/alice"
 sed "s/^/# queue.log: /" "$SB/queue.log"; sed "s/^/# sink.log: /" "$SB/sink.log"
 tap_done
