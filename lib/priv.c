@@ -125,6 +125,21 @@ priv_user_lookup_uid(uid_t uid, struct priv_user *u, struct buf *why)
 	return priv_user_get(NULL, uid, u, why);
 }
 
+/* A deep copy of a looked-up user. */
+void
+priv_user_copy(struct priv_user *dst, const struct priv_user *src)
+{
+	*dst = *src;
+	dst->name = xstrdup(src->name);
+	dst->home = xstrdup(src->home);
+	dst->shell = xstrdup(src->shell);
+	dst->groups = xcalloc(src->ngroups ? src->ngroups : 1,
+	    sizeof(*dst->groups));
+	if (src->ngroups > 0)
+		memcpy(dst->groups, src->groups,
+		    src->ngroups * sizeof(*dst->groups));
+}
+
 /* Free what a lookup allocated. */
 void
 priv_user_free(struct priv_user *u)

@@ -32,6 +32,8 @@ struct priv_user {
 int	 priv_user_lookup(const char *name, struct priv_user *, struct buf *why);
 int	 priv_user_lookup_uid(uid_t, struct priv_user *, struct buf *why);
 void	 priv_user_free(struct priv_user *);
+/* A deep copy (free it with priv_user_free). */
+void	 priv_user_copy(struct priv_user *dst, const struct priv_user *src);
 
 /*
  * Become uid/gid with exactly these supplementary groups, for good, and

@@ -255,7 +255,7 @@ deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
 	int op;
 
 	memset(res, 0, sizeof(*res));
-	if (priv_user_lookup(d->kind == DEST_MAILBOX ? d->target : d->runas,
+	if (ml_user_lookup(d->kind == DEST_MAILBOX ? d->target : d->runas,
 	    &pw, &why) < 0) {
 		res->status = errno == ENOENT && d->kind == DEST_MAILBOX ?
 		    EX_NOUSER : EX_TEMPFAIL;

@@ -146,6 +146,51 @@ xio_is_alias(const char *local, struct buf *why)
 	return rc;
 }
 
+/*
+ * USER CACHE: a message to a list, or an LMTP session of many messages,
+ * looks the same users up again and again (getpwnam, then getgrouplist,
+ * which reads all of /etc/group).  The last XIO_USERS found are kept for
+ * the life of this process (one message in pipe mode, one session in
+ * LMTP mode); a user not found is looked up every time.
+ */
+#define XIO_USERS	16
+
+static struct priv_user xio_users[XIO_USERS];
+static size_t nxio_users, xio_users_next;
+
+/* Look name up (passwd and groups), through the cache; 0 or -1 (errno). */
+int
+ml_user_lookup(const char *name, struct priv_user *u, struct buf *why)
+{
+	struct priv_user *slot;
+	size_t i;
+
+	for (i = 0; i < nxio_users; i++)
+		if (strcmp(xio_users[i].name, name) == 0) {
+			priv_user_copy(u, &xio_users[i]);
+			return 0;
+		}
+	if (priv_user_lookup(name, u, why) < 0)
+		return -1;
+	if (nxio_users < XIO_USERS)
+		slot = &xio_users[nxio_users++];
+	else {
+		slot = &xio_users[xio_users_next++ % XIO_USERS];
+		priv_user_free(slot);
+	}
+	priv_user_copy(slot, u);
+	return 0;
+}
+
+/* Forget the cached users (end of the session). */
+void
+ml_user_cache_free(void)
+{
+	while (nxio_users > 0)
+		priv_user_free(&xio_users[--nxio_users]);
+	xio_users_next = 0;
+}
+
 static int
 xio_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 {
@@ -155,7 +200,7 @@ xio_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 	int rc = 0;
 
 	(void)ctx;
-	if (priv_user_lookup(name, &u, &err) < 0) {
+	if (ml_user_lookup(name, &u, &err) < 0) {
 		if (errno != ENOENT)
 			goto fail;
 		for (i = 0; name[i] != '\0'; i++)
@@ -163,7 +208,7 @@ xio_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 			    (unsigned char)tolower((unsigned char)name[i]));
 		buf_reset(&err);
 		if (strcmp(buf_cstr(&lower), name) == 0 ||
-		    priv_user_lookup(buf_cstr(&lower), &u, &err) < 0) {
+		    ml_user_lookup(buf_cstr(&lower), &u, &err) < 0) {
 			if (lower.len > 0 && strcmp(buf_cstr(&lower), name) != 0 &&
 			    errno != ENOENT)
 				goto fail;
@@ -321,7 +366,7 @@ xio_forward(void *ctx, const char *user, const char *ext,
 
 	if (config_list_item(CF_forward_path, 0) == NULL)
 		return 0;
-	if (priv_user_lookup(user, &pw, why) < 0)
+	if (ml_user_lookup(user, &pw, why) < 0)
 		return errno == ENOENT ? 0 : -1;
 	/*
 	 * stat, not lstat: a hint only; the worker vets the real thing.

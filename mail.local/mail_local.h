@@ -175,6 +175,9 @@ void	 dest_submit(struct spool *, const struct priv_user *, char **fields,
 	    size_t nfields, struct dresult *);
 /* expand_io.c: the expansion engine's I/O for mail.local. */
 struct expansion;
+/* A user by name (passwd, groups), cached for the process: 0 or -1. */
+int	 ml_user_lookup(const char *name, struct priv_user *, struct buf *why);
+void	 ml_user_cache_free(void);
 /* Is local an alias?  1, 0, or -1 (why). */
 int	 xio_is_alias(const char *local, struct buf *why);
 void	 xio_expand(struct spool *, const struct rcpt *, struct expansion *);

@@ -203,6 +203,7 @@ deliver_shutdown(void)
 {
 	while (nworkers > 0)
 		worker_drop(&workers[nworkers - 1], NULL);
+	ml_user_cache_free();
 }
 
 /* The group to add for a group-writable root-owned spool, or -1. */

@@ -88,9 +88,12 @@ qf_num(const char **p, const char *end, unsigned long long max,
 	if (s >= end || *s < '0' || *s > '9')
 		return false;
 	while (s < end && *s >= '0' && *s <= '9') {
-		if (v > (max - (unsigned long long)(*s - '0')) / 10)
+		unsigned long long d = (unsigned long long)(*s - '0');
+
+		/* v * 10 + d <= max, without overflow (d > max included). */
+		if (d > max || v > (max - d) / 10)
 			return false;
-		v = v * 10 + (unsigned long long)(*s - '0');
+		v = v * 10 + d;
 		s++;
 	}
 	*p = s;
