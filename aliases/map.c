@@ -169,6 +169,16 @@ alias_map_open(const char *path, struct buf *why)
 	DB *db;
 	int ret, fd;
 
+	/*
+	 * SECURITY: whoever can write the map runs programs as its owner.
+	 * Berkeley DB opens by name: no symbolic link but root's, and the
+	 * opened file must be a regular file no one but its owner can write.
+	 */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0) {
+		buf_printf(why, "%s: a symbolic link not owned by root", path);
+		errno = ELOOP;
+		return NULL;
+	}
 	if ((db = db_new(path, why)) == NULL)
 		return NULL;
 	ret = db->open(db, NULL, path, NULL, DB_HASH, DB_RDONLY, 0);
@@ -184,6 +194,14 @@ alias_map_open(const char *path, struct buf *why)
 		    db_strerror(ret));
 		(void)db->close(db, 0);
 		errno = ret > 0 ? ret : EIO;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		buf_printf(why, "%s: %s: refused (chmod go-w, or run "
+		    "newaliases)", path, !S_ISREG(st.st_mode) ?
+		    "not a regular file" : "writable by group or others");
+		(void)db->close(db, 0);
+		errno = EPERM;
 		return NULL;
 	}
 	/* COMPLETION: a map without "@" is being built or was cut short. */

@@ -422,3 +422,19 @@ iox_signals_default(void)
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+/*
+ * The start of every privileged program (STYLE.md 9): fds 0-2 valid and
+ * every other closed, umask 077, signals reset (iox_signals_default), the
+ * environment emptied.  0, or -1 when that could not be done.
+ */
+int
+iox_start_clean(void)
+{
+	if (iox_sanitize_std_fds() < 0)
+		return -1;
+	iox_close_from(3);
+	(void)umask(077);
+	iox_signals_default();
+	return clearenv() == 0 ? 0 : -1;
+}

@@ -56,5 +56,7 @@ void	 iox_close_from(int lowfd);
 int	 iox_set_cloexec(int fd);
 /* Signals to their defaults, an empty mask, SIGPIPE ignored. */
 void	 iox_signals_default(void);
+/* fds 0-2 valid, the rest closed, umask 077, signals reset, no env. */
+int	 iox_start_clean(void);
 
 #endif

@@ -49,7 +49,6 @@
 
 #include "mail.local/mail_local.h"
 
-#define RESULT_MAX	1024
 
 /* Where a recipient's mail goes. */
 struct location {
@@ -195,7 +194,7 @@ worker_serve(int op, struct spool *sp, const struct priv_user *self,
 		break;
 	case WOP_SUBMIT:
 		if (n >= 4)
-			dest_submit(sp, self, f, n, res);
+			dest_submit(sp, self, f, res);
 		break;
 	default:
 		res->status = EX_SOFTWARE;
@@ -309,10 +308,11 @@ deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
 		buf_append_str(&snd, sender);
 	buf_append(&fields, buf_cstr(&snd), snd.len + 1);
 	buf_append(&fields, buf_cstr(&dt), dt.len + 1);
+	/* X-Original-To: only when expansion changed the address. */
 	deliver_final_addr(&orig, r);
-	if (strcasecmp(buf_cstr(&dt), buf_cstr(&orig)) == 0)
-		buf_reset(&orig);
-	buf_append(&fields, buf_cstr(&orig), orig.len + 1);
+	p = strcasecmp(buf_cstr(&dt), buf_cstr(&orig)) == 0 ? "" :
+	    buf_cstr(&orig);
+	buf_append(&fields, p, strlen(p) + 1);
 	n = 3;
 	switch (d->kind) {
 	case DEST_MAILBOX:
@@ -332,8 +332,6 @@ deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
 		deliver_env(&fields, &n, "LOCAL", d->local);
 		deliver_env(&fields, &n, "EXTENSION", d->ext);
 		deliver_env(&fields, &n, "DOMAIN", ml_opts.hostname);
-		buf_reset(&orig);
-		deliver_final_addr(&orig, r);
 		deliver_env(&fields, &n, "ORIGINAL_RECIPIENT", buf_cstr(&orig));
 		break;
 	default:

@@ -175,7 +175,7 @@ dest_program(struct spool *sp, const struct priv_user *self, char **f,
 /* Forward a copy to the address in f[3] through forward_command. */
 void
 dest_submit(struct spool *sp, const struct priv_user *self, char **f,
-    size_t n, struct dresult *res)
+    struct dresult *res)
 {
 	struct buf prefix = BUF_INIT, cmd = BUF_INIT, envb[2] = { BUF_INIT,
 	    BUF_INIT };
@@ -183,7 +183,6 @@ dest_submit(struct spool *sp, const struct priv_user *self, char **f,
 	struct cmd_req req;
 	size_t argc = 0, i;
 
-	(void)n;
 	buf_append_str(&cmd, config_str(CF_forward_command));
 	argv = xcalloc(strlen(buf_cstr(&cmd)) / 2 + 8, sizeof(*argv));
 	for (tok = strtok_r(cmd.data, " \t", &save); tok != NULL;

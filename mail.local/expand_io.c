@@ -70,10 +70,9 @@ xio_map_get(struct alias_map **m, struct buf *why)
 	struct buf err = BUF_INIT, pathb = BUF_INIT;
 	const char *path;
 
-	alias_map_default_path(&pathb);
-	path = buf_cstr(&pathb);
-
 	if (!xio_map_tried) {
+		alias_map_default_path(&pathb);
+		path = buf_cstr(&pathb);
 		xio_map_tried = true;
 		xio_map = alias_map_open(path, &err);
 		if (xio_map == NULL && errno != ENOENT) {
@@ -247,14 +246,16 @@ xio_put_targets(struct buf *p, unsigned long owner,
 
 /* Check and decode a payload; 0, or -1 when it is malformed. */
 static int
-xio_get_targets(const struct buf *p, unsigned long *owner,
-    struct target_list *tl)
+xio_get_targets(struct buf *p, unsigned long *owner, struct target_list *tl)
 {
-	const char *s = p->data, *end = p->data + p->len;
+	const char *s, *end;
 	char *e;
 
-	if (p->len == 0 || memchr(s, '\0', p->len) != NULL)
+	/* NUL after the bytes: strtoul must stop at the end, not past it. */
+	if (p->len == 0 || buf_has_nul(p))
 		return -1;
+	s = buf_cstr(p);
+	end = s + p->len;
 	*owner = strtoul(s, &e, 10);
 	if (e == s || e >= end || *e != '\n')
 		return -1;
@@ -379,7 +380,8 @@ xio_forward(void *ctx, const char *user, const char *ext,
 	}
 	f[0] = ext ? ext : "";
 	f[1] = config_str(CF_recipient_delimiter);
-	worker_call(&pw, true, x->sp, WOP_READ_FORWARD, f, 2, &res);
+	/* A plain worker: nothing of the spool's group while parsing. */
+	worker_call(&pw, false, x->sp, WOP_READ_FORWARD, f, 2, &res);
 	if (res.status != EX_OK) {
 		buf_append_str(why, res.text ? res.text : "cannot read "
 		    ".forward");
@@ -414,13 +416,31 @@ xio_include_root(const char *path, struct wresult *res)
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		res->status = EX_TEMPFAIL;
 		res->text = xstrdup(strerror(errno));
 		return -1;
 	}
-	if (pid == 0) {
+	if ((pid = fork()) < 0) {
+		res->status = EX_TEMPFAIL;
+		res->text = xstrdup(strerror(errno));
 		(void)close(p[0]);
+		(void)close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		/*
+		 * Nothing of the parent's but the pipe: not the LMTP
+		 * connection (0, 1), not the workers' pipes, not the spool.
+		 */
+		/* 0 and 1 first: p[1] and null are both above 2. */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(p[1], 3) < 0)
+			_exit(1);
+		iox_close_from(4);
+		p[1] = 3;
 		if (priv_user_lookup(config_str(CF_default_user), &du,
 		    &why) < 0) {
 			buf_printf(&out, "%d cannot find default_user %s: %s\n",
@@ -555,7 +575,8 @@ xio_expand(struct spool *sp, const struct rcpt *r, struct expansion *out)
 		buf_free(&why);
 		return;
 	}
-	ops.map_owner = xio_map_owner ? xio_map_owner : "root";
+	/* Set by xio_map_get(); not when alias_expansion = no. */
+	ops.map_owner = xio_map_owner != NULL ? xio_map_owner : "root";
 	expand_rcpt(&ops, r->local, out);
 	buf_free(&why);
 }

@@ -172,7 +172,7 @@ void	 dest_file(struct spool *, const struct priv_user *, char **fields,
 void	 dest_program(struct spool *, const struct priv_user *,
 	    char **fields, size_t nfields, struct dresult *);
 void	 dest_submit(struct spool *, const struct priv_user *, char **fields,
-	    size_t nfields, struct dresult *);
+	    struct dresult *);
 /* expand_io.c: the expansion engine's I/O for mail.local. */
 struct expansion;
 /* A user by name (passwd, groups), cached for the process: 0 or -1. */

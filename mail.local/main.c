@@ -176,13 +176,8 @@ main(int argc, char **argv)
 	const char *from = NULL;
 	int ch, rc;
 
-	if (iox_sanitize_std_fds() < 0)
-		return EX_OSERR;
-	iox_close_from(3);
-	(void)umask(077);
 	/* An MTA's SIGCHLD ignored would reap our children: all reset. */
-	iox_signals_default();
-	if (clearenv() != 0)
+	if (iox_start_clean() < 0)
 		return EX_OSERR;
 	log_init("mail.local", LOG_F_SYSLOG | LOG_F_STDERR);
 	while ((ch = getopt(argc, argv, "7bBdD:f:h:lr:s")) != -1) {

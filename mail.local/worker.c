@@ -329,7 +329,8 @@ worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || in.len > WLINE_MAX + worker_payload_max())
+		/* The line itself is bounded, whatever payload follows. */
+		if (n <= 0 || in.len >= WLINE_MAX)
 			goto dead;
 		buf_append(&in, chunk, (size_t)n);
 	}

@@ -445,7 +445,8 @@ bounce_write(int outfd, const struct bounce_req *req)
 	bounce_clean(&v, req->hostname, 255);
 	buf_append_byte(&v, '>');
 	bounce_field(&h, "From", buf_cstr(&v));
-	buf_setf(&v, "<%s>", req->sender != NULL ? req->sender : "");
+	buf_setf(&v, "<%s>", req->to != NULL ? req->to :
+	    req->sender != NULL ? req->sender : "");
 	bounce_field(&h, "To", buf_cstr(&v));
 	bounce_field(&h, "Subject", req->delay ?
 	    "Delayed Mail (still being retried)" :

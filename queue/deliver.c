@@ -129,17 +129,32 @@ deliver_relay(const struct qmsg *m, const size_t *idx, size_t n,
 	pid_t pid;
 	const char *s, *end;
 
+	p[0] = p[1] = -1;
 	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		buf_printf(&why, "cannot start the SMTP client: %s",
 		    strerror(errno));
+		if (p[0] >= 0) {
+			(void)close(p[0]);
+			(void)close(p[1]);
+		}
 		goto fail;
 	}
 	if (pid == 0) {
 		char **rcpts = xcalloc(n + 1, sizeof(*rcpts));
 		struct qresult *r = xcalloc(n, sizeof(*r));
 		struct buf out = BUF_INIT, e = BUF_INIT;
+		int msg = dup(m->fd), rep = dup(p[1]);
 
-		(void)close(p[0]);
+		/*
+		 * Only the message and the report pipe: not the LMTP
+		 * connection to mail.local, not the batch's other queue
+		 * files, not the queue directories.
+		 */
+		if (msg < 0 || rep < 0 || dup2(msg, 3) < 0 ||
+		    dup2(rep, 4) < 0)
+			_exit(EX_OSERR);
+		iox_close_from(5);
+		p[1] = 4;
 		if (priv_become_user(&rn.postern, &e) < 0) {
 			buf_printf(&out, "cannot become %s: %s\n",
 			    rn.postern.name, buf_cstr(&e));
@@ -149,7 +164,7 @@ deliver_relay(const struct qmsg *m, const size_t *idx, size_t n,
 		for (k = 0; k < n; k++)
 			rcpts[k] = m->r[idx[k]].addr;
 		relay_deliver(config_str(CF_relayhost), rn.hostname, m->sender,
-		    rcpts, n, m->fd, m->msg_off, m->msg_size, r);
+		    rcpts, n, 3, m->msg_off, m->msg_size, r);
 		for (k = 0; k < n; k++) {
 			buf_printf(&out, "%d %s %zu %zu\n", r[k].status,
 			    r[k].dsn[0] ? r[k].dsn : "-", r[k].text.len,
@@ -230,6 +245,7 @@ struct bounce_body {
 	const struct qmsg *m;
 	bool delay;
 	bool pending;		/* report the pending, not the failed */
+	const char *to;		/* who gets the report */
 };
 
 static int
@@ -269,6 +285,7 @@ deliver_bounce_body(int fd, void *arg)
 	req.msgfd = m->fd;
 	req.msg_off = m->msg_off;
 	req.msg_size = m->msg_size;
+	req.to = b->to;
 	rc = bounce_write(fd, &req);
 	free(br);
 	return rc;
@@ -278,7 +295,7 @@ deliver_bounce_body(int fd, void *arg)
 static int
 deliver_bounce(const struct qmsg *m, bool delay)
 {
-	struct bounce_body b = { m, delay, delay };
+	struct bounce_body b = { m, delay, delay, NULL };
 	struct buf why = BUF_INIT;
 	char id[64], *to[1];
 	int kind, rc;
@@ -298,6 +315,7 @@ deliver_bounce(const struct qmsg *m, bool delay)
 		to[0] = m->sender;
 		kind = QK_BOUNCE;
 	}
+	b.to = to[0];
 	rc = queue_create(kind, 0, "", to, 1, deliver_bounce_body, &b, id,
 	    &why);
 	if (rc < 0)

@@ -87,8 +87,7 @@ lmtp_reply(struct lmtp_client *c, struct smtp_reply *r, struct buf *why)
 	struct buf line = BUF_INIT;
 	int rc;
 
-	smtp_reply_free(r);
-	smtp_reply_init(r);
+	smtp_reply_reset(r);
 	do {
 		if (lmtp_line(c, &line, why) < 0) {
 			buf_free(&line);
@@ -257,7 +256,14 @@ lmtp_deliver(struct lmtp_client *c, const struct qmsg *m, const size_t *idx,
 	}
 	for (k = 0; k < n; k++) {
 		if (lmtp_reply(c, &r, &why) < 0) {
-			lmtp_fail_rest(c, res, 0, n, NULL, buf_cstr(&why));
+			/* Refusals so far stand; the rest: temporary. */
+			bool *done = xcalloc(n, sizeof(*done));
+			size_t j;
+
+			for (j = 0; j < k; j++)
+				done[j] = !acc[j];
+			lmtp_fail_rest(c, res, 0, n, done, buf_cstr(&why));
+			free(done);
 			goto out;
 		}
 		if (r.code / 100 == 2) {

@@ -307,7 +307,7 @@ queue_lock(const char *id)
 static bool
 spawn(bool force)
 {
-	int fds[BATCH_MAX], p[2];
+	int fds[BATCH_MAX], p[2] = { -1, -1 };
 	char ids[BATCH_MAX][64];
 	size_t n = 0, i;
 	time_t now = time(NULL);
@@ -343,6 +343,10 @@ spawn(bool force)
 	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		log_error("cannot start a delivery process: %s",
 		    strerror(errno));
+		if (p[0] >= 0) {
+			(void)close(p[0]);
+			(void)close(p[1]);
+		}
 		for (i = 0; i < n; i++) {
 			(void)close(fds[i]);
 			if (tab_find(ids[i]) != NULL)
@@ -472,10 +476,11 @@ run_once(void)
 	bool more = true;
 
 	pickup_clean_tmp();
+	pickup_reconcile();
 	queue_scan(false);
 	/* Pick up a slice, start deliveries, go on: both run at once. */
 	while (more || nkids > 0) {
-		more = pickup_scan(PICKUP_SLICE, picked, NULL) > 0;
+		more = pickup_scan(PICKUP_SLICE, picked, NULL) == PICKUP_SLICE;
 		while (spawn(true))
 			;
 		if (!more && nkids > 0)
@@ -516,6 +521,7 @@ run_daemon(void)
 	log_info("started: queue %s, relayhost %s", config_str(
 	    CF_queue_directory), config_str(CF_relayhost)[0] ?
 	    config_str(CF_relayhost) : "none");
+	pickup_reconcile();
 	queue_scan(true);
 	while (!stop) {
 		struct pollfd pfd[CHILDREN_MAX + 2];
@@ -693,12 +699,7 @@ main(int argc, char **argv)
 	struct utsname un;
 	int ch, mode = 0, tries;
 
-	if (iox_sanitize_std_fds() < 0)
-		return EX_OSERR;
-	iox_close_from(3);
-	(void)umask(077);
-	iox_signals_default();
-	if (clearenv() != 0)
+	if (iox_start_clean() < 0)
 		return EX_OSERR;
 	log_init("postern-queue", LOG_F_SYSLOG | LOG_F_AUTO);
 	rn.lockfd = -1;
@@ -732,7 +733,8 @@ main(int argc, char **argv)
 	if (config_load(config_default_path(), CONFIG_F_TRUSTED |
 	    CONFIG_F_MISSING_OK, &why) < 0)
 		log_die(EX_CONFIG, "%s", buf_cstr(&why));
-	rn.hostname = config_str(CF_myhostname);
+	/* A copy: a reload (SIGHUP) frees the config's strings. */
+	rn.hostname = xstrdup(config_str(CF_myhostname));
 	if (rn.hostname[0] == '\0')
 		rn.hostname = uname(&un) == 0 ? xstrdup(un.nodename) :
 		    "localhost";

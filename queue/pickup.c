@@ -122,7 +122,7 @@ pickup_child(int fd, off_t size, int out)
 
 /* A notice to the submitter of a file that was set aside. */
 struct notice {
-	const char *name, *why;
+	const char *name, *why, *to;
 };
 
 static int
@@ -132,7 +132,7 @@ pickup_notice_body(int fd, void *arg)
 	struct bounce_rcpt br = { "(queue file)", NULL, EX_DATAERR, "5.6.0",
 	    n->why, NULL, time(NULL) };
 	struct bounce_req req = { rn.hostname, n->name, "", NULL, time(NULL),
-	    0, false, false, &br, 1, -1, 0, 0 };
+	    0, false, false, &br, 1, -1, 0, 0, n->to };
 
 	return bounce_write(fd, &req);
 }
@@ -142,7 +142,7 @@ static void
 pickup_set_aside(const char *fname, uid_t owner, bool known, const char *why)
 {
 	const char *name;
-	struct notice n = { fname, why };
+	struct notice n = { fname, why, NULL };
 	struct priv_user u;
 	struct buf e = BUF_INIT, shown = BUF_INIT;
 	char id[64];
@@ -177,6 +177,7 @@ pickup_set_aside(const char *fname, uid_t owner, bool known, const char *why)
 		return;
 	}
 	rcpt[0] = u.name;
+	n.to = u.name;
 	if (queue_create(QK_BOUNCE, 0, "", rcpt, 1, pickup_notice_body, &n,
 	    id, &e) < 0)
 		log_error("%s: cannot queue a notice to %s: %s", name, u.name,
@@ -188,7 +189,11 @@ pickup_set_aside(const char *fname, uid_t owner, bool known, const char *why)
 	buf_free(&shown);
 }
 
-/* Copy the child's output after the head into tmp; 0, or -1 (why). */
+/*
+ * Copy the child's output after the head into tmp: 0; -1 when the file is
+ * at fault (the parser's reason, too much output); -2 when we are (a
+ * read or write error: try again later).  The reason in why.
+ */
 static int
 pickup_copy(int in, int tmp, off_t max, struct buf *why)
 {
@@ -204,7 +209,7 @@ pickup_copy(int in, int tmp, off_t max, struct buf *why)
 		if (n < 0) {
 			buf_printf(why, "reading the parser: %s",
 			    strerror(errno));
-			return -1;
+			return -2;
 		}
 		if (n == 0)
 			return 0;
@@ -224,7 +229,7 @@ pickup_copy(int in, int tmp, off_t max, struct buf *why)
 		if (iox_write_full(tmp, chunk, (size_t)n) < 0) {
 			buf_printf(why, "writing the queue file: %s",
 			    strerror(errno));
-			return -1;
+			return -2;	/* a full disk is not the file's fault */
 		}
 	}
 }
@@ -249,8 +254,12 @@ pickup_one(const char *name)
 		goto aside;
 	}
 	if (fstatat(rn.queuefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		/* Picked up before a crash: only the removal is left. */
-		if (unlinkat(rn.newfd, name, 0) == 0)
+		/*
+		 * Picked up before a crash: only the removal is left, once
+		 * the queue file's name is surely durable.
+		 */
+		if (iox_fsync_dir(rn.queuefd) == 0 &&
+		    unlinkat(rn.newfd, name, 0) == 0)
 			(void)iox_fsync_dir(rn.newfd);
 		rc = 0;
 		goto out;
@@ -332,13 +341,22 @@ pickup_one(const char *name)
 	if (tmp < 0 || iox_write_full(tmp, head.data, head.len) < 0) {
 		log_error("%s: cannot create the queue file: %s", name,
 		    strerror(errno));
-		(void)kill(pid, SIGKILL);
 		rc = -2;
-	} else if (pickup_copy(p[0], tmp, st.st_size + 4096, &why) < 0)
+	} else if ((rc = pickup_copy(p[0], tmp, st.st_size + 4096, &why)) ==
+	    -1)
 		rc = -3;
+	if (rc < 0) {
+		/* The child may be blocked on a full pipe: end it. */
+		(void)kill(pid, SIGKILL);
+		(void)close(p[0]);
+		p[0] = -1;
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (rc == -2) {
+		if (why.len > 0)
+			log_error("%s: %s (will try again)", name,
+			    buf_cstr(&why));
 		rc = -1;
 		goto out;	/* our problem, not the file's: later */
 	}
@@ -436,7 +454,7 @@ pickup_scan(size_t max, void (*queued)(const char *, void *), void *arg)
 	struct dirent *de;
 	size_t nb = 0, seen = 0;
 	DIR *d;
-	int fd, n = 0;
+	int fd;
 
 	if ((fd = dup(rn.newfd)) < 0 || (d = fdopendir(fd)) == NULL) {
 		log_error("cannot read submit/new: %s", strerror(errno));
@@ -455,7 +473,6 @@ pickup_scan(size_t max, void (*queued)(const char *, void *), void *arg)
 		seen++;
 		if (pickup_one(de->d_name) != 1)
 			continue;
-		n++;
 		/* Queued means a valid queue id: at most 63 bytes. */
 		memcpy(names[nb], de->d_name, strlen(de->d_name) + 1);
 		nb++;
@@ -467,7 +484,46 @@ pickup_scan(size_t max, void (*queued)(const char *, void *), void *arg)
 	pickup_commit(names, nb, queued, arg);
 	(void)closedir(d);
 	free(names);
-	return n;
+	return (int)seen;
+}
+
+/*
+ * RECONCILE, before any delivery at start: client files whose queue file
+ * exists were picked up by a runner killed before it removed them.
+ * Remove them all now (after an fsync of queue/), so a later slice of
+ * pickup cannot queue one again after its first copy was delivered and
+ * removed.
+ */
+void
+pickup_reconcile(void)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, n = 0;
+
+	if ((fd = dup(rn.newfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	rewinddir(d);
+	if (iox_fsync_dir(rn.queuefd) < 0) {
+		(void)closedir(d);
+		return;
+	}
+	/* cppcheck-suppress readdirCalled */
+	while ((de = readdir(d)) != NULL)
+		if (valid_queue_id(de->d_name) && fstatat(rn.queuefd,
+		    de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    unlinkat(rn.newfd, de->d_name, 0) == 0)
+			n++;
+	(void)closedir(d);
+	if (n > 0) {
+		(void)iox_fsync_dir(rn.newfd);
+		log_info("removed %d client files picked up before a restart",
+		    n);
+	}
 }
 
 /* Stale files in submit/tmp: a sendmail killed before its rename. */

@@ -401,10 +401,12 @@ qfile_read(int fd, struct qmsg *m, struct buf *why)
 			const char *lf = memrchr(tail.data, '\n', tail.len);
 			size_t keep = lf ? (size_t)(lf - tail.data) + 1 : 0;
 
-			if (ftruncate(fd, msg_end + (off_t)keep) < 0 &&
-			    errno != EBADF && errno != EINVAL)
-				buf_printf(why, "(torn record kept: %s) ",
-				    strerror(errno));
+			if (ftruncate(fd, msg_end + (off_t)keep) == 0)
+				st.st_size = msg_end + (off_t)keep;
+			/*
+			 * Else (a read-only descriptor: listing) the torn
+			 * bytes stay; they are not records either way.
+			 */
 			tail.len = keep;
 		}
 	}
@@ -456,7 +458,6 @@ int
 qfile_append(struct qmsg *m, const char *fmt, ...)
 {
 	struct buf rec = BUF_INIT;
-	struct stat st;
 	va_list ap;
 	size_t i;
 	int rc;
@@ -471,15 +472,15 @@ qfile_append(struct qmsg *m, const char *fmt, ...)
 	if (rec.len > QF_LINE_MAX - 1)
 		buf_truncate(&rec, QF_LINE_MAX - 1);
 	buf_append_byte(&rec, '\n');
-	if (fstat(m->fd, &st) < 0) {
-		buf_free(&rec);
-		return -1;
-	}
-	/* One pwrite at the end: a crash leaves it whole or torn. */
-	rc = iox_pwrite_full(m->fd, rec.data, rec.len, st.st_size) < 0 ||
+	/*
+	 * One pwrite at the end (m->size: qfile_read measured it, this
+	 * keeps it; the file is locked by its one writer): a crash leaves
+	 * the record whole or torn.
+	 */
+	rc = iox_pwrite_full(m->fd, rec.data, rec.len, m->size) < 0 ||
 	    iox_fsync(m->fd) < 0 ? -1 : 0;
 	if (rc == 0)
-		m->size = st.st_size + (off_t)rec.len;
+		m->size += (off_t)rec.len;
 	buf_free(&rec);
 	return rc;
 }

@@ -112,10 +112,13 @@ int	 queue_create(int kind, uid_t uid, const char *sender,
 /*
  * Pick up files in submit/new (at most max); queued(id, arg) for each new
  * one once it is durable in queue/ and its client file is gone.  Returns
- * how many were queued, -1 when submit/new cannot be read.
+ * how many names were looked at (max: there may be more), -1 when
+ * submit/new cannot be read.
  */
 int	 pickup_scan(size_t max, void (*queued)(const char *, void *),
 	    void *arg);
+/* At start: remove client files whose queue files exist. */
+void	 pickup_reconcile(void);
 /* Remove submit/tmp files older than submit_stale_time. */
 void	 pickup_clean_tmp(void);
 
@@ -225,6 +228,7 @@ struct bounce_req {
 	size_t	 nrcpts;
 	int	 msgfd;
 	off_t	 msg_off, msg_size;
+	const char *to;			/* the report's To:, NULL: sender */
 };
 int	 bounce_write(int outfd, const struct bounce_req *);
 

@@ -129,10 +129,8 @@ relay_set_timeouts(int connect_s, int reply_s, int data_s)
 void
 smtp_reply_init(struct smtp_reply *r)
 {
-	r->code = 0;
-	r->dsn[0] = '\0';
 	buf_init(&r->text);
-	r->nlines = 0;
+	smtp_reply_reset(r);
 }
 
 /* Forget a reply, keep the allocation (for the next reply). */

@@ -196,14 +196,9 @@ startup(void)
 {
 	struct rlimit core = { 0, 0 };
 
-	if (iox_sanitize_std_fds() < 0)
+	if (iox_start_clean() < 0)
 		_exit(EX_OSERR);
-	iox_close_from(3);
-	iox_signals_default();
 	(void)signal(SIGPIPE, SIG_DFL);	/* a reader gone: as sendmail */
-	if (clearenv() != 0)
-		_exit(EX_OSERR);
-	(void)umask(077);
 	(void)setrlimit(RLIMIT_CORE, &core);
 }
 

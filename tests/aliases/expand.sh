@@ -165,6 +165,13 @@ send thirteen mallorylist
 tap_is "an :include: file owned by mallory in the root map: deferred (75)" "$?" 75
 tap_is "... mallory's program did not run" "$(test -e /tmp/out/ids.mallory && echo ran)" ""
 
+# A map others could write is refused: the mail waits (75).
+chmod 0666 /etc/aliases.db
+send sixteen staff
+tap_is "an aliases.db writable by others: deferred (75)" "$?" 75
+tap_check "... saying so" grep -q "writable by group or others" "$SB/stderr"
+chmod 0644 /etc/aliases.db
+
 # LMTP: aliases are accepted at RCPT, unknown names refused there.
 out=$(swaks --protocol LMTP --pipe "$ml -l" --from sender@example.org \
     --to staff,postmaster,nosuchuser,'-oQ/tmp','"|/bin/sh"@localhost' \

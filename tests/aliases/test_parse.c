@@ -27,23 +27,27 @@
 
 #include "aliases/aliases.h"
 
-static char dir[64];
+static struct buf dirb = BUF_INIT;
+static const char *dir;
 
 static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/test_parse.XXXXXX");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) < 0)
-		return -1;
+	test_mktree(&dirb, "test_parse");
+	dir = buf_cstr(&dirb);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
+	int rc;
+
 	(void)state;
-	return test_rmtree(dir);
+	rc = test_rmtree(dir);
+	buf_free(&dirb);
+	return rc;
 }
 
 /* What the reader makes of r, one line per entry or error. */

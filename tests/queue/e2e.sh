@@ -125,6 +125,7 @@ printf 'To: nosuchuser\nSubject: e2e double\n\nlost twice\n' |
 tap_check "a bounce to an unknown sender: a notice to postmaster" \
     wait_for "$SB/queue.log" "to=<postmaster>.*status=sent"
 sleep 0.5
+tap_check "... addressed To: <postmaster>, not <>" grep -q "^To: <postmaster>" "$spool/alice"
 tap_is "... which alice (root's alias) got once: the report about nosuchsender" \
     "$(grep -c 'Final-Recipient: rfc822; nosuchsender' "$spool/alice")" 1
 

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "lib/buf.h"
 #include "lib/iox.h"
 
+#include "tests/lib/testutil.h"
 #include "queue/queue.h"
 
 #define HDRS	"From: Alice <alice@example.org>\n" \
@@ -330,28 +332,27 @@ static const char pycheck[] =
 static void
 python_check(bool full)
 {
-	struct buf m = BUF_INIT, cmd = BUF_INIT;
-	char path[] = "/tmp/test_bounce.XXXXXX", script[] =
-	    "/tmp/test_bounce_py.XXXXXX";
-	int fd, sfd, rc;
+	struct buf m = BUF_INIT, cmd = BUF_INIT, tree = BUF_INIT;
+	int dfd, rc;
 
 	if (system("command -v python3 >/dev/null 2>&1") != 0)
 		skip();
 	assert_int_equal(run(HDRS "\n" BODY, false, full, &m), 0);
-	assert_true((fd = mkstemp(path)) >= 0);
-	assert_int_equal(iox_write_full(fd, m.data, m.len), 0);
-	(void)close(fd);
-	assert_true((sfd = mkstemp(script)) >= 0);
-	assert_int_equal(iox_write_full(sfd, pycheck, sizeof(pycheck) - 1), 0);
-	(void)close(sfd);
-	buf_printf(&cmd, "python3 %s %s %s", script, path, full ?
-	    "message/rfc822" : "text/rfc822-headers");
+	test_mktree(&tree, "test_bounce");
+	assert_true((dfd = open(buf_cstr(&tree), O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_int_equal(iox_atomic_replace(dfd, "report", m.data, m.len,
+	    0600), 0);
+	assert_int_equal(iox_atomic_replace(dfd, "check.py", pycheck,
+	    sizeof(pycheck) - 1, 0600), 0);
+	(void)close(dfd);
+	buf_printf(&cmd, "python3 %s/check.py %s/report %s", buf_cstr(&tree),
+	    buf_cstr(&tree), full ? "message/rfc822" : "text/rfc822-headers");
 	rc = system(buf_cstr(&cmd));
-	(void)unlink(path);
-	(void)unlink(script);
+	assert_int_equal(test_rmtree(buf_cstr(&tree)), 0);
 	assert_int_equal(rc, 0);
 	buf_free(&m);
 	buf_free(&cmd);
+	buf_free(&tree);
 }
 
 static void
