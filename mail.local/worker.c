@@ -60,7 +60,7 @@ struct wreq {
 struct worker {
 	char	*user;
 	uid_t	 uid;
-	bool	 mailbox;
+	gid_t	 extra;	/* the spool's group, or -1: a plain worker */
 	pid_t	 pid;
 	int	 req, res;
 	unsigned long long used;	/* for choosing the oldest */
@@ -229,9 +229,16 @@ worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
 	size_t i, oldest = 0;
 	pid_t pid;
 
+	/*
+	 * A mailbox worker differs from a plain one only by the spool's
+	 * group; without one (home mailboxes, a sticky spool) they are the
+	 * same process.
+	 */
+	gid_t extra = mailbox ? worker_spool_gid() : (gid_t)-1;
+
 	for (i = 0; i < nworkers; i++) {
-		if (workers[i].uid == pw->uid && workers[i].mailbox ==
-		    mailbox && strcmp(workers[i].user, pw->name) == 0) {
+		if (workers[i].uid == pw->uid && workers[i].extra == extra &&
+		    strcmp(workers[i].user, pw->name) == 0) {
 			workers[i].used = ++worker_clock;
 			return &workers[i];
 		}
@@ -257,7 +264,7 @@ worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
 	if (pid == 0) {
 		(void)close(reqp[1]);
 		(void)close(resp[0]);
-		worker_main(sp, pw, mailbox ? worker_spool_gid() : (gid_t)-1,
+		worker_main(sp, pw, extra,
 		    reqp[0], resp[1]);
 	}
 	(void)close(reqp[0]);
@@ -265,7 +272,7 @@ worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
 	w = &workers[nworkers++];
 	w->user = xstrdup(pw->name);
 	w->uid = pw->uid;
-	w->mailbox = mailbox;
+	w->extra = extra;
 	w->pid = pid;
 	w->req = reqp[1];
 	w->res = resp[0];
