@@ -8,12 +8,8 @@
 # the intended mailbox may change, and no process may hold more than its
 # due while it runs.
 set -u
-. "$top_srcdir/tests/tap.sh"
-. "$top_srcdir/tests/sandbox/sandbox.sh"
-sandbox_enter "$@"
 . "$top_srcdir/tests/attack/attack.sh"
 
-spool=$POSTERN_MAIL_SPOOL
 at_conf
 echo "hello alice" | "$at_ml" -f a@b alice || tap_bail "first delivery failed"
 

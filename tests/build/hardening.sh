@@ -1,14 +1,32 @@
 #!/bin/sh
 # The programs are built hardened: PIE, RELRO with BIND_NOW (full RELRO),
-# a stack protector and FORTIFY_SOURCE (checked *_chk calls), read off the
-# binaries with readelf.  Skipped for a --disable-hardening build.
+# a stack protector, FORTIFY_SOURCE (checked *_chk calls) and no
+# executable stack, read off the binaries with readelf.  As root the
+# binaries checked are the installed ones (in the sandbox, after `make
+# install`, the setgid sendmail included); otherwise the built ones.
+# Skipped for a --disable-hardening build.
+set -u
 . "$top_srcdir/tests/tap.sh"
 command -v readelf >/dev/null 2>&1 || tap_skip_all "readelf not installed (binutils)"
 grep -q 'HARDEN_CFLAGS = .*FORTIFY' "$top_builddir/Makefile" ||
 	tap_skip_all "built with --disable-hardening"
 
-for prog in postern-config; do
-	bin=$top_builddir/$prog
+if [ "$(id -u)" -eq 0 ]; then
+	. "$top_srcdir/tests/sandbox/sandbox.sh"
+	sandbox_enter "$@"
+	progs="$POSTERN_SBINDIR/sendmail $POSTERN_SBINDIR/postern-queue
+	    $POSTERN_SBINDIR/newaliases $POSTERN_SBINDIR/postern-config
+	    $POSTERN_LIBEXECDIR/mail.local"
+	tap_is "sendmail is installed setgid" \
+	    "$(stat -c %a "$POSTERN_SBINDIR/sendmail")" 2555
+else
+	b=$top_builddir
+	progs="$b/submit/sendmail $b/queue/postern-queue $b/aliases/newaliases
+	    $b/postern-config $b/mail.local/mail.local"
+fi
+
+for bin in $progs; do
+	prog=${bin##*/}
 	tap_check "$prog is PIE" sh -c "readelf -h '$bin' | grep -q 'Type: *DYN'"
 	tap_check "$prog has RELRO" sh -c "readelf -lW '$bin' | grep -q GNU_RELRO"
 	tap_check "$prog binds now" sh -c "readelf -dW '$bin' | grep -q 'BIND_NOW\|Flags:.* NOW'"
