@@ -637,6 +637,8 @@ open_file(bool build)
 {
 	struct stat st;
 
+	/* N.afile is -f's argument or config_str()'s text, never NULL. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	N.afd = open(N.afile, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (N.afd < 0)
 		log_die(errno == ENOENT ? EX_NOINPUT : errno == EACCES ?

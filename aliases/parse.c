@@ -409,6 +409,8 @@ alias_reader_next(struct alias_reader *r, struct alias_entry *e,
 	start = r->lineno;
 	if (nul)
 		nul_line = start;
+	/* The loop above stopped at a non-blank line: data is set. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 	orphan = r->logical.data[0] == ' ' || r->logical.data[0] == '\t';
 	/* CONTINUATION: lines starting with a blank; skip comments between. */
 	for (;;) {

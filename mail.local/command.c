@@ -260,9 +260,10 @@ cmd_restricted(const struct cmd_req *req, struct cmd_prog *p,
 	buf_printf(&why, "%s/%s", dir, name);
 	p->pathbuf = buf_steal(&why);
 	p->path = p->pathbuf;
+	/* A bad name and a non-file both read as absent (ENOENT). */
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
-		err = ENOENT;
+		err = ENOENT;	/* NOLINT(bugprone-branch-clone) */
 	else if (stat(p->path, &st) == -1)
 		err = errno;
 	else if (!S_ISREG(st.st_mode))

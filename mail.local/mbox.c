@@ -85,7 +85,7 @@ mbox_backoff(long long deadline, unsigned *step)
 
 	if (mbox_now_ms() >= deadline)
 		return false;
-	ms = (long)(1u << (*step < 6 ? *step : 6));	/* 1..64 ms */
+	ms = 1L << (*step < 6 ? *step : 6);	/* 1..64 ms */
 	ms += (long)(getpid() % 7);
 	if (*step < 6)
 		(*step)++;
@@ -213,7 +213,11 @@ dotlock_examine(struct dotlock *lk)
 			(void)close(fd);	/* removed meanwhile */
 			return 0;
 		}
-		/* The writer died holding it: take it over. */
+		/*
+		 * The writer died holding it: take it over.  The numbers
+		 * are only compared with the mailbox's size and inode.
+		 */
+		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(strstr(text, "\npostern") + 1, "postern %lld %llu",
 		    &size, &ino) == 2) {
 			lk->recover = true;
