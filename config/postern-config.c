@@ -85,6 +85,7 @@ main(int argc, char **argv)
 			    (ptrdiff_t)strlen(p)), p);
 			p = nl != NULL ? nl + 1 : p + strlen(p);
 		}
+		buf_free(&why);
 		return EX_CONFIG;
 	}
 	if (optind == argc) {

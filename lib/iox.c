@@ -336,7 +336,24 @@ iox_sanitize_std_fds(void)
 	int fd;
 
 	for (fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		int fl = fcntl(fd, F_GETFL);
+
+		/*
+		 * For a setuid or setgid exec, glibc fills a closed 0, 1 or 2
+		 * with /dev/full opened the wrong way (0 write-only, 1 and 2
+		 * read-only): replace it by /dev/null, as if it was closed.
+		 */
+		if (fl >= 0 && (fl & O_ACCMODE) == (fd == 0 ? O_WRONLY :
+		    O_RDONLY)) {
+			int nfd = open("/dev/null", O_RDWR);
+
+			if (nfd < 0)
+				return -1;
+			if (nfd != fd && (dup2(nfd, fd) < 0 || close(nfd) < 0))
+				return -1;
+			continue;
+		}
+		if (fl >= 0 || errno != EBADF)
 			continue;
 		int nfd = open("/dev/null", O_RDWR);
 

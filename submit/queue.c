@@ -83,8 +83,9 @@ void
 queue_abort(void)
 {
 	if (queue_have_tmp) {
-		queue_have_tmp = 0;
+		/* Unlink first: a signal in between still removes the file. */
 		(void)unlinkat(queue_tmpfd, queue_tmpname, 0);
+		queue_have_tmp = 0;
 	}
 }
 
@@ -95,10 +96,11 @@ queue_open(struct submit *s, struct buf *why)
 	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 	    SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
 	struct sigaction sa;
+	sigset_t block, old;
 	unsigned long long rnd;
 	struct timeval tv;
 	size_t i;
-	int fd;
+	int fd, e;
 
 	if ((queue_tmpfd = queue_dir("tmp", why)) < 0)
 		return -1;
@@ -116,15 +118,25 @@ queue_open(struct submit *s, struct buf *why)
 	(void)sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+	/*
+	 * A signal that arrives during openat is delivered on its return,
+	 * after the file exists: blocked until queue_have_tmp says so, or the
+	 * handler would leave the file in tmp/.
+	 */
+	(void)sigfillset(&block);
+	(void)sigprocmask(SIG_BLOCK, &block, &old);
 	fd = openat(queue_tmpfd, queue_tmpname,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	e = errno;
+	if (fd >= 0)
+		queue_have_tmp = 1;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		buf_printf(why, "cannot create %s/submit/tmp/%s: %s",
 		    config_str(CF_queue_directory), queue_tmpname,
-		    strerror(errno));
+		    strerror(e));
 		return -1;
 	}
-	queue_have_tmp = 1;
 	return fd;
 }
 
