@@ -47,83 +47,10 @@
 #include <sysexits.h>
 
 #include "lib/address.h"
+#include "lib/strset.h"
 #include "lib/xalloc.h"
 
 #include "aliases/expand.h"
-
-/* A set of strings (open addressing). */
-struct strset {
-	char	**v;
-	size_t	 cap, n;
-};
-
-static uint64_t
-strset_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* Add key (len bytes, may hold NULs); false when it was there. */
-static bool
-strset_add(struct strset *set, const char *key, size_t len)
-{
-	size_t i, mask;
-
-	if ((set->n + 1) * 2 > set->cap) {
-		struct strset big = { NULL, set->cap ? xmul(set->cap, 2) : 64,
-		    0 };
-
-		big.v = xcalloc(big.cap, sizeof(*big.v));
-		for (i = 0; i < set->cap; i++) {
-			if (set->v[i] == NULL)
-				continue;
-			size_t klen;
-
-			memcpy(&klen, set->v[i], sizeof(klen));
-			mask = big.cap - 1;
-			size_t j = strset_hash(set->v[i] + sizeof(klen), klen) &
-			    mask;
-			while (big.v[j] != NULL)
-				j = (j + 1) & mask;
-			big.v[j] = set->v[i];
-			big.n++;
-		}
-		free(set->v);
-		*set = big;
-	}
-	mask = set->cap - 1;
-	for (i = strset_hash(key, len) & mask; set->v[i] != NULL;
-	    i = (i + 1) & mask) {
-		size_t klen;
-
-		memcpy(&klen, set->v[i], sizeof(klen));
-		if (klen == len && memcmp(set->v[i] + sizeof(klen), key,
-		    len) == 0)
-			return false;
-	}
-	set->v[i] = xmalloc(xadd(sizeof(len), len));
-	memcpy(set->v[i], &len, sizeof(len));
-	memcpy(set->v[i] + sizeof(len), key, len);
-	set->n++;
-	return true;
-}
-
-static void
-strset_free(struct strset *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->cap; i++)
-		free(set->v[i]);
-	free(set->v);
-	memset(set, 0, sizeof(*set));
-}
 
 /* One source of targets being expanded. */
 struct frame {

@@ -43,6 +43,7 @@
 #include "lib/iox.h"
 #include "lib/log.h"
 #include "lib/safeopen.h"
+#include "lib/strset.h"
 #include "lib/xalloc.h"
 
 #include "aliases/expand.h"
@@ -371,39 +372,27 @@ deliver_where_text(struct buf *b, const struct dest *d)
 /*
  * DUPLICATES: one copy per final destination per message, also across
  * recipients ("RCPT alice" and "RCPT staff" that includes alice).  The
- * destinations delivered for the current message, "KIND TARGET AS\n",
+ * destinations delivered for the current message, "KIND TARGET AS" in a
+ * hash set (a list of 50,000 members costs no more per member than one),
  * forgotten when the next message arrives.
  */
-static struct buf done_dests;
+static struct strset done_dests = STRSET_INIT;
 static struct timespec done_arrival;
 
 static bool
 deliver_done(const struct spool *sp, const struct dest *d, bool add)
 {
 	struct buf key = BUF_INIT;
-	const char *p, *end;
-	bool found = false;
+	bool found;
 
 	if (done_arrival.tv_sec != sp->arrival.tv_sec ||
 	    done_arrival.tv_nsec != sp->arrival.tv_nsec) {
-		buf_reset(&done_dests);
+		strset_free(&done_dests);
 		done_arrival = sp->arrival;
 	}
-	buf_printf(&key, "%d %s %s\n", (int)d->kind, d->target, d->runas);
-	p = done_dests.len > 0 ? done_dests.data : NULL;
-	end = p != NULL ? p + done_dests.len : NULL;
-	while (p != NULL && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if ((size_t)(end - p) >= key.len && memcmp(p, key.data,
-		    key.len) == 0) {
-			found = true;
-			break;
-		}
-		p = nl != NULL ? nl + 1 : NULL;
-	}
-	if (!found && add)
-		buf_append(&done_dests, key.data, key.len);
+	buf_printf(&key, "%d %s %s", (int)d->kind, d->target, d->runas);
+	found = add ? !strset_add(&done_dests, key.data, key.len) :
+	    strset_has(&done_dests, key.data, key.len);
 	buf_free(&key);
 	return found;
 }
