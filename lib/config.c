@@ -493,20 +493,26 @@ config_load(const char *path, int flags, struct buf *why)
 	config_ensure();
 	fd = config_open(path, flags, &err);
 	if (fd < 0) {
-		if (errno == ENOENT && (flags & CONFIG_F_MISSING_OK)) {
+		int e = errno;
+
+		if (e == ENOENT && (flags & CONFIG_F_MISSING_OK)) {
 			buf_free(&err);
 			return 0;
 		}
 		buf_append(why, err.data, err.len);
 		buf_free(&err);
+		errno = e;
 		return -1;
 	}
 	if (iox_read_all(fd, &data, CONFIG_FILE_MAX) < 0) {
+		int e = errno;
+
 		buf_printf(why, "%s: read: %s\n", path,
-		    errno == EFBIG ? "file larger than 1048576 bytes" :
-		    strerror(errno));
+		    e == EFBIG ? "file larger than 1048576 bytes" :
+		    strerror(e));
 		(void)close(fd);
 		buf_free(&data);
+		errno = e;
 		return -1;
 	}
 	(void)close(fd);
@@ -518,6 +524,7 @@ config_load(const char *path, int flags, struct buf *why)
 	if (nerr > 0) {
 		for (int k = 0; k < CF__COUNT; k++)
 			config_val_free(&t[k]);
+		errno = EINVAL;
 		return -1;
 	}
 	for (int k = 0; k < CF__COUNT; k++) {

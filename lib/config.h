@@ -91,7 +91,9 @@ enum config_key {
 const char *config_default_path(void);
 /*
  * Load path into the process-wide settings (defaults first).  Returns 0, or
- * -1 with "file:line: reason" lines in why; on error nothing is changed.
+ * -1 with "file:line: reason" lines in why and errno: the system's error
+ * when the file could not be opened or read (EMFILE: try later), EINVAL
+ * when its content is wrong; on error nothing is changed.
  */
 int	 config_load(const char *path, int flags, struct buf *why);
 /* Reset to the compiled-in defaults. */

@@ -25,7 +25,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,25 +32,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "lib/addrlist.h"
 #include "lib/address.h"
 #include "lib/config.h"
 #include "lib/cqueue.h"
+#include "lib/exitcode.h"
 #include "lib/iox.h"
 #include "lib/log.h"
 #include "lib/priv.h"
 #include "lib/xalloc.h"
 
 #include "submit/submit.h"
-
-#define FULLNAME_MAX	256
 
 static struct submit S;
 
@@ -77,50 +73,14 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* No control characters (CR, LF, NUL, ...) in a value from the caller. */
+/* A value from the caller, or exit 65 (options.c says what is checked). */
 static void
 check_value(const char *what, const char *v, size_t max)
 {
-	size_t n = strlen(v);
-
-	if (n > max)
-		submit_fail(EX_DATAERR, "%s is longer than %zu bytes", what,
-		    max);
-	if (!cq_valid_field(v, n))
-		submit_fail(EX_DATAERR, "%s contains control characters "
-		    "(CR, LF, NUL ...): refused", what);
-}
-
-/* One address from a list: checked, then recorded. */
-static int
-add_one(void *arg, const char *a, size_t n)
-{
-	struct submit *s = arg;
 	struct buf why = BUF_INIT;
-	char *copy = xmemdup0(a, n);
 
-	if (!cq_valid_field(copy, n))
-		submit_fail(EX_DATAERR, "a recipient contains control "
-		    "characters: refused");
-	if (!valid_mailbox(copy, n, ADDR_F_UTF8) &&
-	    !valid_localpart(copy, n, ADDR_F_UTF8))
-		submit_fail(EX_DATAERR, "%s: bad recipient address", copy);
-	if (cq_env_add_rcpt(&s->env, copy, &why) < 0)
+	if (submit_check_value(what, v, max, &why) < 0)
 		submit_fail(EX_DATAERR, "%s", buf_cstr(&why));
-	free(copy);
-	buf_free(&why);
-	return 0;
-}
-
-void
-submit_add_rcpts(struct submit *s, const char *list, size_t len)
-{
-	struct buf why = BUF_INIT;
-
-	if (addrlist_parse(list, len, add_one, s, &why) < 0)
-		submit_fail(EX_DATAERR, "bad recipient list: %s",
-		    buf_cstr(&why));
-	buf_free(&why);
 }
 
 /* The caller's ids and names, from the real uid. */
@@ -162,8 +122,8 @@ identify(struct submit *s)
 			    amp[0] <= 'z' ? amp[0] - 32 : amp[0]));
 			buf_append_str(&name, amp + 1);
 		}
-		if (name.len > FULLNAME_MAX)
-			buf_truncate(&name, FULLNAME_MAX);
+		if (name.len > SUBMIT_FULLNAME_MAX)
+			buf_truncate(&name, SUBMIT_FULLNAME_MAX);
 		s->gecos_name = buf_steal(&name);
 	}
 	free(mem);
@@ -249,110 +209,40 @@ int
 main(int argc, char **argv)
 {
 	const char *progname = argc > 0 && argv[0] != NULL ? argv[0] : "";
-	const char *base = strrchr(progname, '/'), *conf = NULL;
+	const char *base = strrchr(progname, '/');
 	struct buf why = BUF_INIT;
 	struct utsname un;
-	char mode = 'm';
-	int ch, fd, root_only_opt = 0;
+	struct submit_opts o = { .mode = 'm' };
+	char mode;
+	int rc, fd;
 	off_t size;
 
 	startup();
 	base = base ? base + 1 : progname;
 	log_init("sendmail", LOG_F_SYSLOG | LOG_F_STDERR);
 	if (strcmp(base, "mailq") == 0)
-		mode = 'p';
+		o.mode = 'p';
 	else if (strcmp(base, "newaliases") == 0)
-		mode = 'i';
+		o.mode = 'i';
 	cq_env_init(&S.env);
-	opterr = 0;
-	while ((ch = getopt(argc, argv,
-	    "+A:B:b:C:D:d:F:f:GL:h:iN:nO:o:p:q::R:r:tUV:vX:")) != -1) {
-		switch (ch) {
-		case 'b':
-			if (optarg[1] != '\0' ||
-			    strchr("mpivs", optarg[0]) == NULL)
-				submit_fail(EX_USAGE, "-b%s: mode not supported "
-				    "(postern knows -bm, -bp, -bi, -bv, -bs)",
-				    optarg);
-			mode = optarg[0];
-			break;
-		case 't':
-			S.extract = true;
-			break;
-		case 'i':
-			S.ignore_dots = true;
-			break;
-		case 'f':
-		case 'r':
-			check_value("the sender (-f)", optarg, CQ_FIELD_MAX);
-			S.from = optarg;
-			break;
-		case 'F':
-			check_value("the full name (-F)", optarg, FULLNAME_MAX);
-			S.fullname = optarg;
-			break;
-		case 'N':
-			check_value("-N", optarg, 64);
-			(void)cq_env_add_opt(&S.env, "notify", optarg, &why);
-			break;
-		case 'R':
-			check_value("-R", optarg, 16);
-			(void)cq_env_add_opt(&S.env, "ret", optarg, &why);
-			break;
-		case 'V':
-			check_value("-V", optarg, 100);
-			(void)cq_env_add_opt(&S.env, "envid", optarg, &why);
-			break;
-		case 'B':
-			check_value("-B", optarg, 16);
-			(void)cq_env_add_opt(&S.env, "body", optarg, &why);
-			break;
-		case 'L':
-			check_value("-L", optarg, 64);
-			break;
-		case 'o':
-			/* -oi; -oe*, -od*, -om and others are ignored. */
-			if (optarg[0] == 'i' && optarg[1] == '\0')
-				S.ignore_dots = true;
-			else if (optarg[0] == 'Q' || optarg[0] == 'A')
-				root_only_opt = 1;	/* queue dir, aliases */
-			check_value("-o", optarg, CQ_FIELD_MAX);
-			break;
-		case 'O':
-			check_value("-O", optarg, CQ_FIELD_MAX);
-			if (strncasecmp(optarg, "QueueDirectory", 14) == 0 ||
-			    strncasecmp(optarg, "AliasFile", 9) == 0)
-				root_only_opt = 1;
-			else if (strcasecmp(optarg, "IgnoreDots") == 0 ||
-			    strcasecmp(optarg, "IgnoreDots=true") == 0)
-				S.ignore_dots = true;
-			break;
-		case 'C':
-			conf = optarg;
-			root_only_opt = 1;
-			break;
-		case 'X':
-		case 'D':
-			root_only_opt = 1;
-			break;
-		case 'q':
-			mode = 'q';
-			break;
-		case 'A': case 'd': case 'G': case 'h': case 'n': case 'p':
-		case 'U': case 'v':
-			break;	/* accepted, ignored: see sendmail(8) */
-		default:
-			(void)fprintf(stderr, "sendmail: unknown option -%c\n",
-			    optopt);
+	if ((rc = submit_options(&S, argc, argv, &o, &why)) != 0) {
+		if (o.usage) {
+			(void)fprintf(stderr, "sendmail: %s\n", buf_cstr(&why));
 			usage();
 		}
+		submit_fail(rc, "%s", buf_cstr(&why));
 	}
-	if (root_only_opt && getuid() != 0)
+	mode = o.mode;
+	if (o.root_only && getuid() != 0)
 		submit_fail(EX_NOPERM, "-C, -X, -D, -oQ and -oA (or their -O "
 		    "forms) are for root only: refused");
-	if (config_load(conf ? conf : config_default_path(),
-	    conf ? 0 : CONFIG_F_TRUSTED | CONFIG_F_MISSING_OK, &why) < 0)
-		submit_fail(EX_CONFIG, "%s", buf_cstr(&why));
+	if (config_load(o.conf ? o.conf : config_default_path(),
+	    o.conf ? 0 : CONFIG_F_TRUSTED | CONFIG_F_MISSING_OK, &why) < 0) {
+		/* Out of descriptors or memory: try later, not "misconfigured". */
+		rc = ex_from_errno(errno, EXC_CONFIG);
+		submit_fail(ex_is_temporary(rc) ? rc : EX_CONFIG, "%s",
+		    buf_cstr(&why));
+	}
 	S.hostname = config_str(CF_myhostname);
 	if (S.hostname[0] == '\0')
 		S.hostname = uname(&un) == 0 ? xstrdup(un.nodename) :
@@ -361,10 +251,8 @@ main(int argc, char **argv)
 	S.in.fd = 0;
 	S.in.limit = S.limit;
 	identify(&S);
-	for (int i = optind; i < argc; i++) {
-		check_value("a recipient", argv[i], 65536);
-		submit_add_rcpts(&S, argv[i], strlen(argv[i]));
-	}
+	if ((rc = submit_operands(&S, argc, argv, &o, &why)) != 0)
+		submit_fail(rc, "%s", buf_cstr(&why));
 	switch (mode) {
 	case 'p':
 		/* root sees both queues, as postern-queue -p lists them. */
@@ -380,7 +268,7 @@ main(int argc, char **argv)
 	case 'v':
 		return verify(&S);
 	case 's':
-		return smtp_session(&S);
+		return smtp_session(&S, stdout);
 	default:
 		break;
 	}

@@ -46,16 +46,19 @@ struct smtp {
 static void
 reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Where the replies go: stdout, or what the fuzz target gives. */
+static FILE *smtp_out;
+
 static void
 reply(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vprintf(fmt, ap);
+	(void)vfprintf(smtp_out, fmt, ap);
 	va_end(ap);
-	(void)fputs("\r\n", stdout);
-	(void)fflush(stdout);
+	(void)fputs("\r\n", smtp_out);
+	(void)fflush(smtp_out);
 }
 
 /* Forget the transaction. */
@@ -230,11 +233,12 @@ static const struct {
 };
 
 int
-smtp_session(struct submit *s)
+smtp_session(struct submit *s, FILE *out)
 {
 	struct smtp t = { s, SS_START, false };
 	struct buf line = BUF_INIT, why = BUF_INIT;
 
+	smtp_out = out;
 	s->in.smtp = true;
 	cq_env_free(&s->env);
 	cq_env_init(&s->env);

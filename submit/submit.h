@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "lib/buf.h"
@@ -45,6 +46,35 @@ struct submit {
 	struct msg_in in;
 };
 
+#define SUBMIT_FULLNAME_MAX	256	/* -F and the GECOS name */
+
+/* What the command line asks for besides the envelope (options.c). */
+struct submit_opts {
+	char	 mode;		/* m(ail), p(rint), i(nit aliases), v(erify),
+				   s(mtp), q(ueue run) */
+	const char *conf;	/* -C */
+	bool	 root_only;	/* -C, -X, -D, -oQ, -oA or their -O forms */
+	bool	 usage;		/* the error deserves the usage line */
+	int	 operands;	/* argv index of the first recipient */
+};
+
+/*
+ * Parse the options of argv into s and o (o->mode preset by the program
+ * name).  0, or EX_USAGE / EX_DATAERR with the reason in why.  Nothing is
+ * opened or printed.
+ */
+int	 submit_options(struct submit *, int argc, char **argv,
+	    struct submit_opts *, struct buf *why);
+/* The recipient operands: 0, or EX_DATAERR with the reason. */
+int	 submit_operands(struct submit *, int argc, char **argv,
+	    const struct submit_opts *, struct buf *why);
+/* A value from the caller: at most max bytes, no control characters. */
+int	 submit_check_value(const char *what, const char *v, size_t max,
+	    struct buf *why);
+/* Add the recipients of an address list: 0, or -1 with the reason. */
+int	 submit_rcpts(struct submit *, const char *list, size_t len,
+	    struct buf *why);
+
 /* One line of input (no LF, no CR before it): 1, or 0 at the end. */
 int	 in_line(struct msg_in *, struct buf *line);
 
@@ -65,8 +95,8 @@ off_t	 message_copy(struct submit *, int fd);
 int	 queue_open(struct submit *, struct buf *why);
 void	 queue_commit(struct submit *, int fd, off_t size, bool drop);
 void	 queue_abort(void);
-/* -bs: an SMTP session on stdin/stdout; the exit status. */
-int	 smtp_session(struct submit *);
+/* -bs: an SMTP session on s->in and out; the exit status. */
+int	 smtp_session(struct submit *, FILE *out);
 /* mailq: list the queue (own files, or all for root); the exit status. */
 int	 queue_list(struct submit *);
 
