@@ -97,24 +97,56 @@ emit(struct buf *cur, int (*fn)(void *, const char *, size_t), void *arg)
 	return rc;
 }
 
+/* emit, unless the address was two words (see split below). */
+static int
+emit_checked(struct buf *cur, bool *split, int (*fn)(void *, const char *,
+    size_t), void *arg, struct buf *why)
+{
+	if (*split) {
+		*split = false;
+		buf_reset(cur);
+		buf_append_str(why, "white space inside an address (a name "
+		    "needs its <address>)");
+		return -1;
+	}
+	return emit(cur, fn, arg);
+}
+
 int
 addrlist_parse(const char *s, size_t len,
     int (*fn)(void *, const char *, size_t), void *arg, struct buf *why)
 {
 	struct buf cur = BUF_INIT;
 	bool angle = false, group = false, had_angle = false;
+	/*
+	 * gap: white space or a comment followed the address bytes so far;
+	 * split: two words with only that between them ("john smith", not
+	 * "john . smith"), which is a display name without its <address>,
+	 * not an address: refused when the address ends without one.
+	 */
+	bool gap = false, split = false;
 	size_t i = 0;
 	int rc = 0;
 
 	while (i < len && rc == 0) {
 		char c = s[i];
 
+		if (gap && c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
+		    c != '(') {
+			if (c != '.' && c != '@' && c != ',' && c != ';' &&
+			    c != '<' && c != '>' && c != ':' &&
+			    cur.data[cur.len - 1] != '.' &&
+			    cur.data[cur.len - 1] != '@')
+				split = true;
+			gap = false;
+		}
 		switch (c) {
 		case '(':
 			if (!skip_comment(s, len, &i)) {
 				buf_append_str(why, "unterminated comment");
 				rc = -1;
 			}
+			gap = cur.len > 0 && (!had_angle || angle);
 			continue;
 		case '"':
 			if (!copy_delimited(s, len, &i, '"', &cur)) {
@@ -133,6 +165,7 @@ addrlist_parse(const char *s, size_t len,
 			buf_reset(&cur);
 			angle = true;
 			had_angle = true;
+			split = false;
 			break;
 		case '>':
 			if (angle)
@@ -145,20 +178,27 @@ addrlist_parse(const char *s, size_t len,
 				/* "name:" opens a group: the name goes. */
 				buf_reset(&cur);
 				group = true;
+				split = false;
 			}
 			break;
 		case ';':
-			if (!angle && group) {
-				rc = emit(&cur, fn, arg);
+			if (angle)
+				buf_append_byte(&cur, ';');	/* the parser says */
+			else if (group) {
+				rc = emit_checked(&cur, &split, fn, arg, why);
 				group = false;
 				had_angle = false;
+			} else {
+				/* "a;b" would become the address "ab". */
+				buf_append_str(why, "';' outside a group");
+				rc = -1;
 			}
 			break;
 		case ',':
 			if (angle)
 				buf_append_byte(&cur, ',');	/* route */
 			else {
-				rc = emit(&cur, fn, arg);
+				rc = emit_checked(&cur, &split, fn, arg, why);
 				had_angle = false;
 			}
 			break;
@@ -166,6 +206,7 @@ addrlist_parse(const char *s, size_t len,
 		case '\t':
 		case '\r':
 		case '\n':
+			gap = cur.len > 0 && (!had_angle || angle);
 			break;
 		default:
 			/* Bytes after a closed <...> are not the address. */
@@ -180,7 +221,7 @@ addrlist_parse(const char *s, size_t len,
 		rc = -1;
 	}
 	if (rc == 0)
-		rc = emit(&cur, fn, arg);
+		rc = emit_checked(&cur, &split, fn, arg, why);
 	buf_free(&cur);
 	return rc;
 }

@@ -18,7 +18,10 @@
  * Call fn for each address (bytes, not NUL-terminated, no white space or
  * comments left) found in s.  fn returns 0 to go on, -1 to stop (then the
  * parse returns -1 too).  0, or -1 with the reason in why for an
- * unterminated quote, comment, literal or angle address.
+ * unterminated quote, comment, literal or angle address, a ';' outside a
+ * group, or two words with only white space or a comment between them
+ * ("john smith" without <address>): such input would otherwise become an
+ * address nobody wrote ("johnsmith").
  */
 int	 addrlist_parse(const char *s, size_t len,
 	    int (*fn)(void *, const char *, size_t), void *arg,

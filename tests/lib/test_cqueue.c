@@ -186,6 +186,25 @@ test_addrlist(void **state)
 	assert_int_equal(addrlist_parse("\"open", 5, collect, &out, &why), -1);
 	assert_int_equal(addrlist_parse("a (open", 7, collect, &out, &why), -1);
 	assert_int_equal(addrlist_parse("<a@x", 4, collect, &out, &why), -1);
+	/* Input that would become an address nobody wrote. */
+	static const char *const mangled[] = {
+		"foo;/sbin/reboot", "a@x; b@y", "john smith", "john smith@x",
+		"a (c) b@x", "\"q\" r@x", "a@x y", "<a;b@x>",
+	};
+	for (size_t i = 0; i < sizeof(mangled) / sizeof(mangled[0]); i++) {
+		buf_reset(&out);
+		buf_reset(&why);
+		if (strchr(mangled[i], '<') != NULL) {
+			/* Kept whole: the address parser refuses it later. */
+			assert_int_equal(addrlist_parse(mangled[i],
+			    strlen(mangled[i]), collect, &out, &why), 0);
+			assert_string_equal(buf_cstr(&out), "a;b@x|");
+			continue;
+		}
+		assert_int_equal(addrlist_parse(mangled[i], strlen(mangled[i]),
+		    collect, &out, &why), -1);
+		assert_true(why.len > 0);
+	}
 	buf_free(&out);
 	buf_free(&why);
 }
