@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,24 @@ reader_free(struct reader *r)
 	r->buf = NULL;
 }
 
+/* The monotonic clock in ms. */
+static long long
+reader_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new line starts: it must be complete within timeout_ms. */
+static void
+reader_line_starts(struct reader *r)
+{
+	if (r->timeout_ms >= 0)
+		r->line_deadline = reader_now_ms() + r->timeout_ms;
+}
+
 /* Read more bytes after the unread ones; 1, 0 at EOF, -1 on error. */
 int
 reader_fill(struct reader *r)
@@ -68,7 +87,16 @@ reader_fill(struct reader *r)
 	for (;;) {
 		if (r->timeout_ms >= 0) {
 			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-			int pr = poll(&pfd, 1, r->timeout_ms);
+			long long wait = r->timeout_ms;
+			int pr;
+
+			if (r->line_deadline > 0) {
+				long long left = r->line_deadline -
+				    reader_now_ms();
+
+				wait = left < 0 ? 0 : left < wait ? left : wait;
+			}
+			pr = poll(&pfd, 1, (int)wait);
 
 			if (pr < 0 && errno == EINTR)
 				continue;
@@ -105,6 +133,7 @@ reader_line(struct reader *r, struct buf *line, size_t max)
 	bool toolong = false;
 
 	buf_reset(line);
+	reader_line_starts(r);
 	for (;;) {
 		char *start = r->buf + r->off;
 		size_t avail = r->len - r->off;
@@ -118,6 +147,7 @@ reader_line(struct reader *r, struct buf *line, size_t max)
 			toolong = true;
 		if (nl != NULL) {
 			r->off += take + 1;
+			r->line_deadline = 0;
 			if (line->len > 0 && line->data[line->len - 1] == '\r')
 				buf_truncate(line, line->len - 1);
 			if (toolong || line->len > max)
@@ -125,8 +155,10 @@ reader_line(struct reader *r, struct buf *line, size_t max)
 			return 1;
 		}
 		r->off = r->len;
-		if ((rc = reader_fill(r)) <= 0)
+		if ((rc = reader_fill(r)) <= 0) {
+			r->line_deadline = 0;
 			return rc;
+		}
 	}
 }
 
@@ -140,7 +172,9 @@ int
 reader_data(struct reader *r, struct spool *sp)
 {
 	bool bol = true;
+	int rc = -1;
 
+	reader_line_starts(r);
 	for (;;) {
 		char *p = r->buf + r->off;
 		size_t avail = r->len - r->off;
@@ -148,11 +182,13 @@ reader_data(struct reader *r, struct spool *sp)
 		if (bol && avail >= 1 && p[0] == '.') {
 			if (avail >= 2 && p[1] == '\n') {
 				r->off += 2;
-				return 0;
+				rc = 0;
+				break;
 			}
 			if (avail >= 3 && p[1] == '\r' && p[2] == '\n') {
 				r->off += 3;
-				return 0;
+				rc = 0;
+				break;
 			}
 			if (avail >= 3 || (avail == 2 && p[1] != '\r')) {
 				/* DOT-STUFFING: drop the first dot. */
@@ -169,11 +205,15 @@ reader_data(struct reader *r, struct spool *sp)
 				spool_put(sp, p, take);
 			r->off += take;
 			bol = nl != NULL;
+			if (bol)
+				reader_line_starts(r);
 			continue;
 		}
 		if (reader_fill(r) <= 0)
-			return -1;
+			break;
 	}
+	r->line_deadline = 0;
+	return rc;
 }
 
 /* BDAT: n raw bytes. */

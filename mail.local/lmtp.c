@@ -343,6 +343,23 @@ lmtp_deliver_all(struct lmtp *l)
 	l->nmsg++;
 }
 
+/*
+ * The client's input ended without what it owed (a line, the end of the
+ * data, a chunk): gone, or too slow (lmtp_timeout, also per line), which
+ * is said with 421 before the session ends.
+ */
+static void
+lmtp_input_ended(struct lmtp *l)
+{
+	if (l->rd.timed_out) {
+		lmtp_reply(l, "421 4.4.2 %s timeout, closing",
+		    ml_opts.hostname);
+		log_warn("%s: timeout after %u messages", l->session, l->nmsg);
+		lmtp_flush(l);
+	}
+	l->dead = true;
+}
+
 static void
 cmd_data(struct lmtp *l, const char *arg)
 {
@@ -357,7 +374,7 @@ cmd_data(struct lmtp *l, const char *arg)
 	lmtp_reply(l, "354 go ahead, end with <CRLF>.<CRLF>");
 	if (reader_data(&l->rd, &l->sp) < 0) {
 		/* No end marker: nothing is delivered. */
-		l->dead = true;
+		lmtp_input_ended(l);
 		return;
 	}
 	lmtp_deliver_all(l);
@@ -395,7 +412,7 @@ cmd_bdat(struct lmtp *l, const char *arg)
 		return;
 	}
 	if (reader_chunk(&l->rd, &l->sp, n) < 0) {
-		l->dead = true;
+		lmtp_input_ended(l);
 		return;
 	}
 	if (!last) {
@@ -506,12 +523,7 @@ lmtp_session(int in, int out)
 			continue;
 		}
 		if (n <= 0) {
-			if (l.rd.timed_out) {
-				lmtp_reply(&l, "421 4.4.2 %s timeout, closing",
-				    ml_opts.hostname);
-				log_warn("%s: timeout after %u messages",
-				    l.session, l.nmsg);
-			}
+			lmtp_input_ended(&l);
 			break;
 		}
 		if (buf_has_nul(&line)) {

@@ -65,6 +65,12 @@ bool	 spool_seen_delivered_to(const struct spool *, const char *addr);
 struct reader {
 	int	 fd;
 	int	 timeout_ms;	/* -1: wait forever */
+	/*
+	 * The monotonic time (ms) by which the current command or DATA line
+	 * must be complete, or 0: a client trickling a byte at a time
+	 * (slowloris) gets no more than timeout_ms per line.
+	 */
+	long long line_deadline;
 	char	*buf;
 	size_t	 off, len, cap;
 	bool	 eof;
