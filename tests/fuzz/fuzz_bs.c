@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char qdir[4096];
 static FILE *out;
+
+/*
+ * queue.c takes these signals over once a session queues (to remove its
+ * temporary file and exit 75): given back to libFuzzer after each
+ * session.  Handlers are the process's, and libFuzzer's other thread
+ * would take a SIGALRM during a session into queue.c's handler, so
+ * `make fuzz` runs this target with -timeout=0 (no per-input alarm) and
+ * bounds the whole run with timeout(1) instead.
+ */
+static const int taken[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM,
+    SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
+static struct sigaction fuzzer_sa[sizeof(taken) / sizeof(taken[0])];
 
 void
 submit_fail(int code, const char *fmt, ...)
@@ -99,6 +112,9 @@ setup(void)
 		abort();
 	if ((out = fopen(o != NULL ? o : "/dev/null", "w")) == NULL)
 		abort();
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (sigaction(taken[i], NULL, &fuzzer_sa[i]) < 0)
+			abort();
 	buf_free(&path);
 	buf_free(&why);
 }
@@ -144,6 +160,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.in.limit = s.limit;
 	cq_env_init(&s.env);
 	(void)smtp_session(&s, out);
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (sigaction(taken[i], &fuzzer_sa[i], NULL) < 0)
+			abort();
 	cq_env_free(&s.env);
 	free(s.in.buf);
 	(void)close(in);
