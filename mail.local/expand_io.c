@@ -352,6 +352,50 @@ xio_nofwd_add(const struct priv_user *pw, const struct stat *st)
 	n->mtime = st->st_mtim;
 }
 
+/*
+ * FORWARD PROBE: the parent (root, but without CAP_DAC_OVERRIDE or
+ * CAP_DAC_READ_SEARCH, so it sees what anybody may see) looks whether a
+ * forward file exists at all, through the home opened with the worker's
+ * rules (forward_open_home).  Only when that home is usable and every
+ * forward_path item is absent is the worker not asked: a process less
+ * per message for users without a .forward.  Anything else (a home it
+ * cannot search, an unsafe one, a file there, an error) goes to the
+ * worker, which decides and says why.  Nothing is read here; only items
+ * naming a file directly in the home are probed (xio_nofwd_ok).
+ */
+static bool
+xio_forward_absent(const struct priv_user *pw, const char *ext)
+{
+	struct buf why = BUF_INIT, rel = BUF_INIT;
+	const char *item;
+	struct stat st;
+	bool absent = true;
+	size_t i;
+	int homefd;
+
+	if ((homefd = forward_open_home(pw->home, pw->uid, &why)) < 0) {
+		absent = errno == ENOENT;	/* no home: the worker's "none" */
+		buf_free(&why);
+		return absent;
+	}
+	for (i = 0; absent &&
+	    (item = config_list_item(CF_forward_path, i)) != NULL; i++) {
+		buf_reset(&why);
+		if (!forward_item_path(item, pw->name, ext,
+		    config_str(CF_recipient_delimiter), &rel, &why)) {
+			absent = why.len == 0;	/* a bad item: the worker logs */
+			continue;
+		}
+		if (fstatat(homefd, buf_cstr(&rel), &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+			absent = false;
+	}
+	(void)close(homefd);
+	buf_free(&why);
+	buf_free(&rel);
+	return absent;
+}
+
 static int
 xio_forward(void *ctx, const char *user, const char *ext,
     struct target_list *tl, struct buf *src, struct buf *why)
@@ -374,7 +418,10 @@ xio_forward(void *ctx, const char *user, const char *ext,
 	 * Only without an extension: another one may name another file.
 	 */
 	cache = ext == NULL && xio_nofwd_ok() && stat(pw.home, &st) == 0;
-	if (cache && xio_nofwd_find(&pw, &st)) {
+	if ((cache && xio_nofwd_find(&pw, &st)) ||
+	    (xio_nofwd_ok() && xio_forward_absent(&pw, ext))) {
+		if (cache && !xio_nofwd_find(&pw, &st))
+			xio_nofwd_add(&pw, &st);
 		priv_user_free(&pw);
 		return 0;
 	}
