@@ -90,6 +90,16 @@ def main(argv):
             sent += n
             view = view[n:]
 
+    def stream(unit, count):
+        """unit count times, in writes of about CHUNK bytes."""
+        per = max(1, CHUNK // max(1, len(unit)))
+        block = unit * per
+        while count >= per:
+            write(block)
+            count -= per
+        if count:
+            write(unit * count)
+
     try:
         for piece in pieces:
             kind, _, arg = piece.partition(':')
@@ -97,34 +107,13 @@ def main(argv):
                 write(decode(arg))
             elif kind == 'rep':
                 count, _, s = arg.partition(':')
-                unit = decode(s)
-                count = int(count)
-                per = max(1, CHUNK // max(1, len(unit)))
-                block = unit * per
-                while count >= per:
-                    write(block)
-                    count -= per
-                if count:
-                    write(unit * count)
+                stream(decode(s), int(count))
             elif kind == 'bytes':
                 count, _, b = arg.partition(':')
-                count = int(count)
-                block = bytes([int(b)]) * CHUNK
-                while count >= CHUNK:
-                    write(block)
-                    count -= CHUNK
-                if count:
-                    write(block[:count])
+                stream(bytes([int(b)]), int(count))
             elif kind == 'lines':
                 count, length, b = (int(x) for x in arg.split(':'))
-                unit = bytes([b]) * length + b'\r\n'
-                per = max(1, CHUNK // len(unit))
-                block = unit * per
-                while count >= per:
-                    write(block)
-                    count -= per
-                if count:
-                    write(unit * count)
+                stream(bytes([b]) * length + b'\r\n', count)
             elif kind == 'random':
                 count, _, seed = arg.partition(':')
                 rnd = random.Random(int(seed))
