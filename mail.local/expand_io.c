@@ -145,51 +145,6 @@ xio_is_alias(const char *local, struct buf *why)
 	return rc;
 }
 
-/*
- * USER CACHE: a message to a list, or an LMTP session of many messages,
- * looks the same users up again and again (getpwnam, then getgrouplist,
- * which reads all of /etc/group).  The last XIO_USERS found are kept for
- * the life of this process (one message in pipe mode, one session in
- * LMTP mode); a user not found is looked up every time.
- */
-#define XIO_USERS	16
-
-static struct priv_user xio_users[XIO_USERS];
-static size_t nxio_users, xio_users_next;
-
-/* Look name up (passwd and groups), through the cache; 0 or -1 (errno). */
-int
-ml_user_lookup(const char *name, struct priv_user *u, struct buf *why)
-{
-	struct priv_user *slot;
-	size_t i;
-
-	for (i = 0; i < nxio_users; i++)
-		if (strcmp(xio_users[i].name, name) == 0) {
-			priv_user_copy(u, &xio_users[i]);
-			return 0;
-		}
-	if (priv_user_lookup(name, u, why) < 0)
-		return -1;
-	if (nxio_users < XIO_USERS)
-		slot = &xio_users[nxio_users++];
-	else {
-		slot = &xio_users[xio_users_next++ % XIO_USERS];
-		priv_user_free(slot);
-	}
-	priv_user_copy(slot, u);
-	return 0;
-}
-
-/* Forget the cached users (end of the session). */
-void
-ml_user_cache_free(void)
-{
-	while (nxio_users > 0)
-		priv_user_free(&xio_users[--nxio_users]);
-	xio_users_next = 0;
-}
-
 static int
 xio_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 {

@@ -37,7 +37,7 @@ resolve_user(const char *name, struct rcpt *r, struct buf *why)
 	size_t i;
 	int rc;
 
-	if (priv_user_lookup(name, &r->pw, &err) == 0) {
+	if (ml_user_lookup(name, &r->pw, &err) == 0) {
 		r->user = xstrdup(name);
 		buf_free(&err);
 		return EX_OK;
@@ -48,7 +48,7 @@ resolve_user(const char *name, struct rcpt *r, struct buf *why)
 		buf_append_byte(&lower, (unsigned char)tolower((unsigned char)name[i]));
 	buf_reset(&err);
 	if (strcmp(buf_cstr(&lower), name) != 0 &&
-	    priv_user_lookup(buf_cstr(&lower), &r->pw, &err) == 0) {
+	    ml_user_lookup(buf_cstr(&lower), &r->pw, &err) == 0) {
 		r->user = buf_steal(&lower);
 		buf_free(&err);
 		return EX_OK;
