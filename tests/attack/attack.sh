@@ -35,6 +35,7 @@
 #   at_sendmail                 sendmail's installed path
 #   at_conf LINE...             write postern.conf (myhostname given)
 #   at_syslog_start, at_syslog_wait ERE   the syslog lines (see below)
+#   at_wait_file FILE ERE [TENTHS]        wait for a line in a file
 #   at_lmtp [-p S] [-f SENDER] RCPT... <MSG   an LMTP session (see below)
 
 . "$top_srcdir/tests/tap.sh"
@@ -199,15 +200,18 @@ with open(sys.argv[1], "ab", buffering=0) as f:
 	done
 	[ -S /dev/log ] || tap_bail "at_syslog_start: no /dev/log"
 }
-at_syslog_wait() {
+# at_wait_file FILE ERE [TENTHS]: up to 3 s (or TENTHS/10 s) for a line
+# of FILE matching ERE.
+at_wait_file() {
 	_at_i=0
-	while [ $_at_i -lt "${2:-30}" ]; do
-		grep -Eaq -- "$1" "$at_syslog" 2>/dev/null && return 0
+	while [ $_at_i -lt "${3:-30}" ]; do
+		grep -Eaq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 		_at_i=$((_at_i + 1))
 	done
 	return 1
 }
+at_syslog_wait() { at_wait_file "$at_syslog" "$@"; }
 
 # at_lmtp [-p SECONDS] [-f SENDER] RCPT... <MESSAGE: one LMTP session with
 # mail.local -l: LHLO, MAIL, every RCPT and DATA pipelined in one write,

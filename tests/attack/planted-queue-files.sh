@@ -108,15 +108,8 @@ at_mark
 at_watch_start
 "$pq" -f -v >"$log" 2>&1 &
 runner=$!
-wait_for() {	# wait_for PATTERN [TENTHS]: up to 15 s for a log line
-	_i=0
-	while [ $_i -lt "${2:-150}" ]; do
-		grep -aq -- "$1" "$log" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
+# wait_for PATTERN [TENTHS]: up to 15 s for a log line.
+wait_for() { at_wait_file "$log" "$1" "${2:-150}"; }
 i=0
 while [ $i -lt 100 ] && ! grep -q '^Subject: genuine' "$spool/bob" 2>/dev/null; do
 	sleep 0.1

@@ -53,6 +53,19 @@ cp "$q/submit/new/$tpl" "$SB/template"
 rm -f "$q/submit/new/$tpl"
 tap_diag "template $tpl: $(head -c 200 "$SB/template" | tr '\n' '|')..."
 
+# retemplate OUT SUBJECT: the valid template with another subject (its
+# size record patched to match).
+retemplate() {
+	$py - "$SB/template" "$1" "$2" <<'EOT'
+import sys
+d = open(sys.argv[1], 'rb').read()
+m = d.index(b'\n', 17)
+n = int(d[19:m])
+msg = d[m + 1:m + 1 + n].replace(b'hostile template', sys.argv[3].encode())
+open(sys.argv[2], 'wb').write(d[:19] + b'%016d' % len(msg) + b'\n' + msg + d[m + 1 + n:])
+EOT
+}
+
 # The cases, written by python: NAME|PATTERN in the manifest (PATTERN:
 # the reason expected in the log line).
 mkdir -p "$SB/cases" "$q/stage"
@@ -188,14 +201,7 @@ chown alice /home/alice/valid
 cp "$SB/template" "$q/alice-valid"
 chown alice "$q/alice-valid"
 # root's own valid client file, for the race below.
-$py - "$SB/template" "$q/race-root" <<'EOT'
-import sys
-d = open(sys.argv[1], 'rb').read()
-m = d.index(b'\n', 17)
-n = int(d[19:m])
-msg = d[m + 1:m + 1 + n].replace(b'hostile template', b'race root')
-open(sys.argv[2], 'wb').write(d[:19] + b'%016d' % len(msg) + b'\n' + msg + d[m + 1 + n:])
-EOT
+retemplate "$q/race-root" "race root"
 chmod 0600 "$q/race-root"
 sums() {
 	sha256sum /etc/passwd "$q/secret" /home/alice/target \
@@ -322,14 +328,7 @@ tap_check "a name with a LF does not forge a log line" \
 # Owners.  A valid file owned by root is root's own submission (root
 # runs sendmail too): documented in postern-submit(5) as "the file's
 # owner is the submitter", so it is accepted as uid 0.
-$py - "$SB/template" "$SB/rootown" <<'EOT'
-import sys
-d = open(sys.argv[1], 'rb').read()
-m = d.index(b'\n', 17)
-n = int(d[19:m])
-msg = d[m + 1:m + 1 + n].replace(b'hostile template', b'root own')
-open(sys.argv[2], 'wb').write(d[:19] + b'%016d' % len(msg) + b'\n' + msg + d[m + 1 + n:])
-EOT
+retemplate "$SB/rootown" "root own"
 newid
 put "$SB/rootown" "$id" root
 tap_check "a valid file owned by root: accepted as root's (uid=0)" \
@@ -339,14 +338,7 @@ newid
 put "$SB/cases/garbage" "$id" 4242
 tap_check "garbage owned by a uid not in passwd: set aside (no notice)" \
     aside_ok "$id" "owner uid 4242 is not a user"
-$py - "$SB/template" "$SB/nouser" <<'EOT'
-import sys
-d = open(sys.argv[1], 'rb').read()
-m = d.index(b'\n', 17)
-n = int(d[19:m])
-msg = d[m + 1:m + 1 + n].replace(b'hostile template', b'unknown owner')
-open(sys.argv[2], 'wb').write(d[:19] + b'%016d' % len(msg) + b'\n' + msg + d[m + 1 + n:])
-EOT
+retemplate "$SB/nouser" "unknown owner"
 newid
 put "$SB/nouser" "$id" 4242
 tap_check "a valid file owned by uid 4242 (not in passwd): set aside" \
@@ -364,14 +356,11 @@ legit "after the owners"
 # symbolic link and a hard link to a root-owned valid client file are
 # renamed over it while the runner works.  Never may root's file be
 # delivered; alice's at most once per name.
-race=$($py - "$SB/template" "$q" "$(sb_uid alice)" <<'EOT'
+retemplate "$SB/race-alice" "race alice"
+race=$($py - "$SB/race-alice" "$q" "$(sb_uid alice)" <<'EOT'
 import os, sys, time
 tpl, q, uid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 d = open(tpl, 'rb').read()
-m = d.index(b'\n', 17)
-n = int(d[19:m])
-msg = d[m + 1:m + 1 + n].replace(b'hostile template', b'race alice')
-d = d[:19] + b'%016d' % len(msg) + b'\n' + msg + d[m + 1 + n:]
 new, stage = q + '/submit/new/', q + '/stage/'
 end, i = time.time() + 4, 0
 while time.time() < end:
