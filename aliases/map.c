@@ -174,7 +174,16 @@ alias_map_open(const char *path, struct buf *why)
 	 * Berkeley DB opens by name: no symbolic link but root's, and the
 	 * opened file must be a regular file no one but its owner can write.
 	 */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != 0) {
+	if (lstat(path, &st) < 0) {
+		/*
+		 * No map (ENOENT is the common "no aliases" case): said
+		 * before a Berkeley DB handle is made, which costs more than
+		 * the whole lookup would.
+		 */
+		buf_printf(why, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (S_ISLNK(st.st_mode) && st.st_uid != 0) {
 		buf_printf(why, "%s: a symbolic link not owned by root", path);
 		errno = ELOOP;
 		return NULL;

@@ -370,7 +370,12 @@ priv_caps_limit(const cap_value_t *keep, size_t nkeep, struct buf *why)
 			return -1;
 		}
 	}
-	if (cap_reset_ambient() < 0 && errno != EINVAL) {
+	/*
+	 * One call (libcap's cap_reset_ambient() asks about every capability
+	 * first); EINVAL: a kernel without ambient capabilities.
+	 */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL) {
 		buf_printf(why, "cannot clear the ambient set: %s",
 		    strerror(errno));
 		return -1;

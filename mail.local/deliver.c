@@ -43,7 +43,6 @@
 #include "lib/iox.h"
 #include "lib/log.h"
 #include "lib/safeopen.h"
-#include "lib/strset.h"
 #include "lib/xalloc.h"
 
 #include "aliases/expand.h"
@@ -242,36 +241,57 @@ deliver_env(struct buf *fields, size_t *n, const char *name,
 	(*n)++;
 }
 
-/* One destination of an expansion; the outcome into *res. */
-static void
-deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
-    const struct dest *d, struct wresult *res)
-{
-	struct buf fields = BUF_INIT, dt = BUF_INIT, snd = BUF_INIT,
-	    why = BUF_INIT, rcptaddr = BUF_INIT, orig = BUF_INIT;
-	const char **fv = NULL, *p;
+/*
+ * One final destination of the message: what is asked of which worker,
+ * or the outcome when no worker need be asked.
+ */
+struct djob {
+	const struct dest *d;
+	size_t	 rcpt;		/* the recipient whose expansion led here */
+	size_t	 first;		/* the job that delivers it: itself, or the
+				 * first one with the same destination */
+	struct buf key;		/* "KIND TARGET AS" */
 	struct priv_user pw;
+	bool	 have_pw;
+	bool	 call;		/* ask a worker (else res is the outcome) */
+	int	 op;
+	struct buf fields;
+	const char **fv;
+	size_t	 nfields;
+	struct wresult res;
+};
+
+/* Prepare job j (a destination of r): its request, or its outcome. */
+static void
+deliver_prepare(struct spool *sp, const char *sender, const struct rcpt *r,
+    struct djob *j)
+{
+	const struct dest *d = j->d;
+	struct buf dt = BUF_INIT, snd = BUF_INIT, why = BUF_INIT,
+	    text = BUF_INIT, orig = BUF_INIT;
+	struct buf *fields = &j->fields;
+	struct wresult *res = &j->res;
+	const char *p;
 	size_t n = 0, i;
-	int op;
 
 	memset(res, 0, sizeof(*res));
 	if (ml_user_lookup(d->kind == DEST_MAILBOX ? d->target : d->runas,
-	    &pw, &why) < 0) {
+	    &j->pw, &why) < 0) {
 		res->status = errno == ENOENT && d->kind == DEST_MAILBOX ?
 		    EX_NOUSER : EX_TEMPFAIL;
-		buf_printf(&rcptaddr, "cannot find user %s: %s",
+		buf_printf(&text, "cannot find user %s: %s",
 		    d->kind == DEST_MAILBOX ? d->target : d->runas,
 		    buf_cstr(&why));
-		res->text = buf_steal(&rcptaddr);
+		res->text = buf_steal(&text);
 		goto out;
 	}
-	if (d->kind != DEST_MAILBOX && pw.uid == 0) {
+	j->have_pw = true;
+	if (d->kind != DEST_MAILBOX && j->pw.uid == 0) {
 		/* DELIVERY RIGHTS: never a program or file as root. */
 		res->status = EX_NOPERM;
 		res->dsn = xstrdup("5.7.1");
 		res->text = xstrdup("refusing to deliver to a program or file "
 		    "as root");
-		priv_user_free(&pw);
 		goto out;
 	}
 	/* Delivered-To: the address whose delivery this is. */
@@ -295,10 +315,8 @@ deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
 	    buf_cstr(&dt))) {
 		res->status = EX_UNAVAILABLE;
 		res->dsn = xstrdup("5.4.6");
-		buf_printf(&rcptaddr, "mail forwarding loop for %s",
-		    buf_cstr(&dt));
-		res->text = buf_steal(&rcptaddr);
-		priv_user_free(&pw);
+		buf_printf(&text, "mail forwarding loop for %s", buf_cstr(&dt));
+		res->text = buf_steal(&text);
 		goto out;
 	}
 	if (d->sender != NULL) {
@@ -307,52 +325,50 @@ deliver_dest(struct spool *sp, const char *sender, const struct rcpt *r,
 			buf_printf(&snd, "@%s", ml_opts.hostname);
 	} else
 		buf_append_str(&snd, sender);
-	buf_append(&fields, buf_cstr(&snd), snd.len + 1);
-	buf_append(&fields, buf_cstr(&dt), dt.len + 1);
+	buf_append(fields, buf_cstr(&snd), snd.len + 1);
+	buf_append(fields, buf_cstr(&dt), dt.len + 1);
 	/* X-Original-To: only when expansion changed the address. */
 	deliver_final_addr(&orig, r);
 	p = strcasecmp(buf_cstr(&dt), buf_cstr(&orig)) == 0 ? "" :
 	    buf_cstr(&orig);
-	buf_append(&fields, p, strlen(p) + 1);
+	buf_append(fields, p, strlen(p) + 1);
 	n = 3;
 	switch (d->kind) {
 	case DEST_MAILBOX:
-		op = WOP_MAILBOX;
+		j->op = WOP_MAILBOX;
 		break;
 	case DEST_FILE:
-		op = WOP_FILE;
-		buf_append(&fields, d->target, strlen(d->target) + 1);
+		j->op = WOP_FILE;
+		buf_append(fields, d->target, strlen(d->target) + 1);
 		n++;
 		break;
 	case DEST_PROGRAM:
-		op = WOP_PROGRAM;
-		buf_append(&fields, d->target, strlen(d->target) + 1);
+		j->op = WOP_PROGRAM;
+		buf_append(fields, d->target, strlen(d->target) + 1);
 		n++;
-		deliver_env(&fields, &n, "SENDER", buf_cstr(&snd));
-		deliver_env(&fields, &n, "RECIPIENT", buf_cstr(&dt));
-		deliver_env(&fields, &n, "LOCAL", d->local);
-		deliver_env(&fields, &n, "EXTENSION", d->ext);
-		deliver_env(&fields, &n, "DOMAIN", ml_opts.hostname);
-		deliver_env(&fields, &n, "ORIGINAL_RECIPIENT", buf_cstr(&orig));
+		deliver_env(fields, &n, "SENDER", buf_cstr(&snd));
+		deliver_env(fields, &n, "RECIPIENT", buf_cstr(&dt));
+		deliver_env(fields, &n, "LOCAL", d->local);
+		deliver_env(fields, &n, "EXTENSION", d->ext);
+		deliver_env(fields, &n, "DOMAIN", ml_opts.hostname);
+		deliver_env(fields, &n, "ORIGINAL_RECIPIENT", buf_cstr(&orig));
 		break;
 	default:
-		op = WOP_SUBMIT;
-		buf_append(&fields, d->target, strlen(d->target) + 1);
+		j->op = WOP_SUBMIT;
+		buf_append(fields, d->target, strlen(d->target) + 1);
 		n++;
 		break;
 	}
-	fv = xcalloc(n, sizeof(*fv));
-	for (i = 0, p = fields.data; i < n; i++, p += strlen(p) + 1)
-		fv[i] = p;
-	worker_call(&pw, op == WOP_MAILBOX, sp, op, fv, n, res);
-	priv_user_free(&pw);
+	j->fv = xcalloc(n, sizeof(*j->fv));
+	for (i = 0, p = fields->data; i < n; i++, p += strlen(p) + 1)
+		j->fv[i] = p;
+	j->nfields = n;
+	j->call = true;
 out:
-	free(fv);
-	buf_free(&fields);
 	buf_free(&dt);
 	buf_free(&snd);
 	buf_free(&why);
-	buf_free(&rcptaddr);
+	buf_free(&text);
 	buf_free(&orig);
 }
 
@@ -370,43 +386,13 @@ deliver_where_text(struct buf *b, const struct dest *d)
 }
 
 /*
- * DUPLICATES: one copy per final destination per message, also across
- * recipients ("RCPT alice" and "RCPT staff" that includes alice).  The
- * destinations delivered for the current message, "KIND TARGET AS" in a
- * hash set (a list of 50,000 members costs no more per member than one),
- * forgotten when the next message arrives.
+ * The checks made before a recipient is expanded: a Delivered-To: loop
+ * or too many hops.  True when they ended it (status set, logged).
  */
-static struct strset done_dests = STRSET_INIT;
-static struct timespec done_arrival;
-
 static bool
-deliver_done(const struct spool *sp, const struct dest *d, bool add)
+deliver_refused(const struct spool *sp, struct rcpt *r, const char *session)
 {
-	struct buf key = BUF_INIT;
-	bool found;
-
-	if (done_arrival.tv_sec != sp->arrival.tv_sec ||
-	    done_arrival.tv_nsec != sp->arrival.tv_nsec) {
-		strset_free(&done_dests);
-		done_arrival = sp->arrival;
-	}
-	buf_printf(&key, "%d %s %s", (int)d->kind, d->target, d->runas);
-	found = add ? !strset_add(&done_dests, key.data, key.len) :
-	    strset_has(&done_dests, key.data, key.len);
-	buf_free(&key);
-	return found;
-}
-
-/* Deliver to one recipient and log the outcome. */
-void
-deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
-    const char *session)
-{
-	struct expansion x;
-	struct buf final = BUF_INIT, text = BUF_INIT, where = BUF_INIT;
-	size_t i, nok = 0, nbad = 0;
-	int worst = EX_OK;
-	char *worst_dsn = NULL;
+	struct buf final = BUF_INIT;
 
 	deliver_final_addr(&final, r);
 	free(r->text);
@@ -415,76 +401,113 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	r->dsn = NULL;
 	if (spool_seen_delivered_to(sp, buf_cstr(&final))) {
 		/* LOOP CONTROL: this copy was here before. */
-		r->status = EX_UNAVAILABLE;
-		r->dsn = xstrdup("5.4.6");
 		buf_reset(&final);
 		buf_printf(&final, "mail forwarding loop for %s", r->addr);
-		r->text = buf_steal(&final);
-		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
-		    r->dsn, r->text);
-		return;
-	}
-	if (sp->hops > config_num(CF_hop_count_limit)) {
-		r->status = EX_UNAVAILABLE;
-		r->dsn = xstrdup("5.4.6");
+	} else if (sp->hops > config_num(CF_hop_count_limit)) {
 		buf_reset(&final);
 		buf_printf(&final, "too many hops (%u Received: and "
 		    "Delivered-To: headers; hop_count_limit is %lld)",
 		    sp->hops, config_num(CF_hop_count_limit));
-		r->text = buf_steal(&final);
-		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
-		    r->dsn, r->text);
-		return;
+	} else {
+		buf_free(&final);
+		return false;
 	}
-	buf_free(&final);
-	xio_expand(sp, r, &x);
-	if (x.tempfail) {
-		r->status = EX_TEMPFAIL;
-		r->text = xstrdup(buf_cstr(&x.why));
-		deliver_log(sp, session, r->addr, NULL, "user=-", r->status,
-		    NULL, r->text);
-		expansion_free(&x);
-		return;
-	}
-	for (i = 0; i < x.n; i++) {
-		struct wresult res;
+	r->status = EX_UNAVAILABLE;
+	r->dsn = xstrdup("5.4.6");
+	r->text = buf_steal(&final);
+	deliver_log(sp, session, r->addr, NULL, "user=-", r->status, r->dsn,
+	    r->text);
+	return true;
+}
 
-		if (deliver_done(sp, &x.v[i], false)) {
-			memset(&res, 0, sizeof(res));
-			res.status = EX_OK;
-			res.text = xstrdup("duplicate: already delivered for "
-			    "this message");
-		} else {
-			deliver_dest(sp, sender, r, &x.v[i], &res);
-			if (res.status == EX_OK)
-				(void)deliver_done(sp, &x.v[i], true);
-		}
+/* Order of jobs by destination, then by position (for duplicates). */
+static int
+deliver_job_cmp(const void *a, const void *b)
+{
+	const struct djob *x = *(const struct djob *const *)a;
+	const struct djob *y = *(const struct djob *const *)b;
+	size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
+	int c = memcmp(x->key.data, y->key.data, n);
+
+	if (c != 0)
+		return c;
+	if (x->key.len != y->key.len)
+		return x->key.len < y->key.len ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * DUPLICATES: one copy per final destination per message, also across
+ * recipients ("RCPT alice" and "RCPT staff" that includes alice): jobs
+ * sorted by "KIND TARGET AS" (a list of 50,000 members costs no more per
+ * member than one); each duplicate points at the first of its kind and
+ * shares its outcome.
+ */
+static void
+deliver_dedupe(struct djob *jobs, size_t nj)
+{
+	struct djob **by = xcalloc(nj ? nj : 1, sizeof(*by));
+	size_t i, first = 0;
+
+	for (i = 0; i < nj; i++) {
+		buf_printf(&jobs[i].key, "%d %s %s", (int)jobs[i].d->kind,
+		    jobs[i].d->target, jobs[i].d->runas);
+		by[i] = &jobs[i];
+	}
+	qsort(by, nj, sizeof(*by), deliver_job_cmp);
+	for (i = 0; i < nj; i++) {
+		if (i == 0 || by[first]->key.len != by[i]->key.len ||
+		    memcmp(by[first]->key.data, by[i]->key.data,
+		    by[i]->key.len) != 0)
+			first = i;
+		by[i]->first = (size_t)(by[first] - jobs);
+	}
+	free(by);
+}
+
+/* One recipient's outcome from its jobs [from, to), logged. */
+static void
+deliver_collect(const struct spool *sp, struct rcpt *r,
+    const struct expansion *x, const struct djob *jobs, size_t from,
+    size_t to, const char *session)
+{
+	struct buf text = BUF_INIT, where = BUF_INIT;
+	size_t i, nok = 0, nbad = 0;
+	int worst = EX_OK;
+	char *worst_dsn = NULL;
+
+	for (i = from; i < to; i++) {
+		const struct djob *j = &jobs[i];
+		const struct wresult *res = &jobs[j->first].res;
+		const char *t = res->text;
+
+		if (j->first != i && res->status == EX_OK)
+			t = "duplicate: already delivered for this message";
 		buf_reset(&where);
-		deliver_where_text(&where, &x.v[i]);
-		deliver_log(sp, session, x.v[i].kind == DEST_MAILBOX ?
-		    x.v[i].target : r->addr, r->addr, buf_cstr(&where),
-		    res.status, res.dsn, res.text);
-		if (res.status == EX_OK) {
+		deliver_where_text(&where, j->d);
+		deliver_log(sp, session, j->d->kind == DEST_MAILBOX ?
+		    j->d->target : r->addr, r->addr, buf_cstr(&where),
+		    res->status, res->dsn, t);
+		if (res->status == EX_OK) {
 			nok++;
-			if (x.n == 1 && x.nfail == 0)
-				buf_append_str(&text, res.text ? res.text : "");
+			if (x->n == 1 && x->nfail == 0)
+				buf_append_str(&text, t ? t : "");
 		} else {
 			nbad++;
-			if (ex_worse(worst, res.status) != worst ||
+			if (ex_worse(worst, res->status) != worst ||
 			    worst == EX_OK) {
-				worst = ex_worse(worst, res.status);
+				worst = ex_worse(worst, res->status);
 				free(worst_dsn);
-				worst_dsn = res.dsn ? xstrdup(res.dsn) : NULL;
+				worst_dsn = res->dsn ? xstrdup(res->dsn) : NULL;
 				buf_reset(&text);
 				buf_printf(&text, "%s %s: %s",
-				    dest_kind_name(x.v[i].kind), x.v[i].target,
-				    res.text ? res.text : ex_text(res.status));
+				    dest_kind_name(j->d->kind), j->d->target,
+				    t ? t : ex_text(res->status));
 			}
 		}
-		worker_result_free(&res);
 	}
-	for (i = 0; i < x.nfail; i++) {
-		const struct xfail *f = &x.fail[i];
+	for (i = 0; i < x->nfail; i++) {
+		const struct xfail *f = &x->fail[i];
 
 		deliver_log(sp, session, f->what, r->addr, "user=-",
 		    f->status, f->dsn, f->why);
@@ -497,7 +520,7 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 			buf_append_str(&text, f->why);
 		}
 	}
-	if (x.n == 0 && x.nfail == 0) {
+	if (x->n == 0 && x->nfail == 0) {
 		worst = EX_UNAVAILABLE;
 		worst_dsn = xstrdup("5.1.1");
 		buf_append_str(&text, "expands to no destination");
@@ -505,11 +528,94 @@ deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
 	if (worst != EX_OK && nok > 0)
 		buf_printf(&text, " (%zu of %zu destinations failed, the "
 		    "others got it)", nbad, nbad + nok);
-	else if (worst == EX_OK && x.n > 1)
-		buf_printf(&text, "delivered to %zu destinations", x.n);
+	else if (worst == EX_OK && x->n > 1)
+		buf_printf(&text, "delivered to %zu destinations", x->n);
 	r->status = worst;
 	r->dsn = worst_dsn;
 	r->text = buf_steal(&text);
-	expansion_free(&x);
 	buf_free(&where);
+}
+
+/*
+ * Deliver to every recipient: each is checked and expanded in turn, the
+ * final destinations of all of them are delivered together (in parallel,
+ * by worker_call_all), then each recipient's outcome is logged.
+ */
+void
+deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
+    size_t nr, const char *session)
+{
+	struct expansion *xv = xcalloc(nr ? nr : 1, sizeof(*xv));
+	size_t *from = xcalloc(nr + 1, sizeof(*from));
+	bool *expanded = xcalloc(nr ? nr : 1, sizeof(*expanded));
+	struct djob *jobs = NULL;
+	struct wcall *calls;
+	size_t nj = 0, cap = 0, nc = 0, i, k;
+
+	for (i = 0; i < nr; i++) {
+		struct rcpt *r = &rv[i];
+
+		from[i] = nj;
+		if (deliver_refused(sp, r, session))
+			continue;
+		xio_expand(sp, r, &xv[i]);
+		if (xv[i].tempfail) {
+			r->status = EX_TEMPFAIL;
+			r->text = xstrdup(buf_cstr(&xv[i].why));
+			deliver_log(sp, session, r->addr, NULL, "user=-",
+			    r->status, NULL, r->text);
+			continue;
+		}
+		expanded[i] = true;
+		for (k = 0; k < xv[i].n; k++) {
+			if (nj == cap) {
+				cap = cap ? cap * 2 : 16;
+				jobs = xreallocarray(jobs, cap, sizeof(*jobs));
+			}
+			memset(&jobs[nj], 0, sizeof(jobs[nj]));
+			jobs[nj].d = &xv[i].v[k];
+			jobs[nj].rcpt = i;
+			nj++;
+		}
+	}
+	from[nr] = nj;
+	deliver_dedupe(jobs, nj);
+	/* The jobs no longer move: requests may point into them. */
+	calls = xcalloc(nj ? nj : 1, sizeof(*calls));
+	for (i = 0; i < nj; i++) {
+		if (jobs[i].first != i)
+			continue;
+		deliver_prepare(sp, sender, &rv[jobs[i].rcpt], &jobs[i]);
+		if (!jobs[i].call)
+			continue;
+		calls[nc].pw = &jobs[i].pw;
+		calls[nc].mailbox = jobs[i].op == WOP_MAILBOX;
+		calls[nc].op = jobs[i].op;
+		calls[nc].fields = jobs[i].fv;
+		calls[nc].nfields = jobs[i].nfields;
+		nc++;
+	}
+	worker_call_all(sp, calls, nc);
+	for (i = 0, k = 0; i < nj; i++)
+		if (jobs[i].first == i && jobs[i].call)
+			jobs[i].res = calls[k++].res;
+	for (i = 0; i < nr; i++)
+		if (expanded[i])
+			deliver_collect(sp, &rv[i], &xv[i], jobs, from[i],
+			    from[i + 1], session);
+	for (i = 0; i < nj; i++) {
+		worker_result_free(&jobs[i].res);
+		buf_free(&jobs[i].key);
+		buf_free(&jobs[i].fields);
+		free(jobs[i].fv);
+		if (jobs[i].have_pw)
+			priv_user_free(&jobs[i].pw);
+	}
+	for (i = 0; i < nr; i++)
+		expansion_free(&xv[i]);
+	free(calls);
+	free(jobs);
+	free(xv);
+	free(from);
+	free(expanded);
 }

@@ -330,11 +330,11 @@ lmtp_deliver_all(struct lmtp *l)
 		}
 		return;
 	}
+	deliver_rcpts(&l->sp, l->sender, l->rcpts, l->nrcpt, l->msgid);
 	for (i = 0; i < l->nrcpt; i++) {
 		struct rcpt *r = &l->rcpts[i];
 		struct ex_reply rep;
 
-		deliver_rcpt(&l->sp, l->sender, r, l->msgid);
 		lmtp_status_reply(r->status, r->dsn, &rep);
 		lmtp_reply(l, "%d %s <%s> %s", rep.code, rep.dsn, r->addr,
 		    r->status == EX_OK ? "delivered" :
@@ -502,7 +502,8 @@ lmtp_session(int in, int out)
 	l.out = out;
 	l.state = ST_START;
 	ml_make_id(l.session, sizeof(l.session));
-	if (spool_open(&l.sp, config_num(CF_message_size_limit), &why) < 0) {
+	if (spool_open(&l.sp, config_num(CF_message_size_limit), false,
+	    &why) < 0) {
 		log_error("%s", buf_cstr(&why));
 		lmtp_reply(&l, "421 4.3.0 %s cannot spool: try again later",
 		    ml_opts.hostname);

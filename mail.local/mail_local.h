@@ -32,6 +32,7 @@ extern struct ml_opts ml_opts;
  */
 struct spool {
 	int	 fd;		/* O_TMPFILE or memfd, read with pread */
+	bool	 mem;		/* a memfd that moves to a file when it grows */
 	off_t	 size;
 	off_t	 limit;		/* message_size_limit */
 	bool	 too_big;	/* more than limit arrived; the rest dropped */
@@ -51,7 +52,9 @@ struct spool {
 	char	 last;		/* last byte written */
 };
 
-int	 spool_open(struct spool *, off_t limit, struct buf *why);
+/* mem_first: in memory up to 1 MiB (only before any worker exists). */
+int	 spool_open(struct spool *, off_t limit, bool mem_first,
+	    struct buf *why);
 void	 spool_reset(struct spool *);	/* empty it for the next message */
 void	 spool_close(struct spool *);
 /* Add raw message bytes (CRLF or LF lines); errors are kept in sp->err. */
@@ -125,11 +128,12 @@ int	 resolve_rcpt(const char *addr, size_t len, struct rcpt *, struct buf *why);
 void	 rcpt_free(struct rcpt *);
 
 /*
- * Deliver the spooled message to r (status, dsn and text are set), with
- * sender as the envelope sender ("" for the null sender).
+ * Deliver the spooled message to each of the n recipients in rv (each
+ * one's status, dsn and text are set), with sender as the envelope sender
+ * ("" for the null sender).
  */
-void	 deliver_rcpt(struct spool *, const char *sender, struct rcpt *,
-	    const char *session);
+void	 deliver_rcpts(struct spool *, const char *sender, struct rcpt *rv,
+	    size_t n, const char *session);
 
 /* Result of a delivery inside the recipient's child process. */
 struct dresult {
@@ -162,6 +166,16 @@ struct wresult {
 	struct buf payload;	/* read results */
 };
 /* Run op in pw's worker (mailbox: with the spool's group if needed). */
+struct wcall {
+	const struct priv_user *pw;
+	bool	 mailbox;
+	int	 op;
+	const char *const *fields;
+	size_t	 nfields;
+	struct wresult res;	/* the outcome */
+};
+/* Every call, several at once in different workers; results in c[i].res. */
+void	 worker_call_all(struct spool *, struct wcall *c, size_t n);
 void	 worker_call(const struct priv_user *pw, bool mailbox, struct spool *,
 	    int op, const char *const *fields, size_t nfields,
 	    struct wresult *);

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/address.h"
@@ -127,10 +128,13 @@ ml_pipe(const char *from, char **users, int nusers)
 	struct spool sp;
 	struct buf why = BUF_INIT;
 	char *sender = ml_sender(from), id[32];
+	struct rcpt *rv, *ok;
+	size_t nok = 0, k;
 	int worst = EX_OK, i;
 
 	ml_make_id(id, sizeof(id));
-	if (spool_open(&sp, config_num(CF_message_size_limit), &why) < 0)
+	if (spool_open(&sp, config_num(CF_message_size_limit), true,
+	    &why) < 0)
 		log_die(EX_TEMPFAIL, "%s", buf_cstr(&why));
 	reader_init(&rd, 0, -1);
 	if (reader_all(&rd, &sp) < 0)
@@ -145,24 +149,30 @@ ml_pipe(const char *from, char **users, int nusers)
 		log_die(EX_TEMPFAIL, "cannot spool the message: %s",
 		    strerror(sp.err));
 	}
+	/* The users that resolve are delivered to together. */
+	rv = xcalloc((size_t)nusers, sizeof(*rv));
+	ok = xcalloc((size_t)nusers, sizeof(*ok));
 	for (i = 0; i < nusers; i++) {
-		struct rcpt r;
-		int rc;
-
 		buf_reset(&why);
-		rc = resolve_rcpt(users[i], strlen(users[i]), &r, &why);
-		if (rc == EX_OK)
-			deliver_rcpt(&sp, sender, &r, id);
-		else {
-			r.status = rc;
-			r.text = buf_steal(&why);
-		}
-		if (r.status != EX_OK)
-			(void)fprintf(stderr, "mail.local: %s: %s\n", users[i],
-			    r.text ? r.text : ex_text(r.status));
-		worst = ex_worse(worst, r.status);
-		rcpt_free(&r);
+		rv[i].status = resolve_rcpt(users[i], strlen(users[i]), &rv[i],
+		    &why);
+		if (rv[i].status == EX_OK)
+			ok[nok++] = rv[i];
+		else
+			rv[i].text = buf_steal(&why);
 	}
+	deliver_rcpts(&sp, sender, ok, nok, id);
+	for (i = 0, k = 0; i < nusers; i++) {
+		if (rv[i].status == EX_OK)
+			rv[i] = ok[k++];
+		if (rv[i].status != EX_OK)
+			(void)fprintf(stderr, "mail.local: %s: %s\n", users[i],
+			    rv[i].text ? rv[i].text : ex_text(rv[i].status));
+		worst = ex_worse(worst, rv[i].status);
+		rcpt_free(&rv[i]);
+	}
+	free(rv);
+	free(ok);
 	deliver_shutdown();
 	spool_close(&sp);
 	free(sender);
@@ -245,6 +255,11 @@ main(int argc, char **argv)
 		log_die(EX_OSERR, "cannot limit capabilities: %s",
 		    buf_cstr(&why));
 	buf_free(&why);
+	/*
+	 * The time zone, read once here: every delivery process inherits it
+	 * for its From_ line, and the log lines need it too.
+	 */
+	tzset();
 	if (ml_opts.lmtp) {
 		log_set_flags(LOG_F_SYSLOG);	/* stdout is the protocol */
 		rc = lmtp_session(0, 1);

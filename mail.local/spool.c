@@ -10,6 +10,12 @@
  * buffer plus one header line of at most SPOOL_HDR_MAX bytes, whatever the
  * message size.
  *
+ * Pipe mode spools into a memfd first and moves to the file only past
+ * SPOOL_MEM_MAX bytes (before any delivery process has inherited the fd):
+ * a file system inode made and freed for every message costs more than
+ * the rest of the spooling (ext4 without a journal searches past every
+ * recently freed inode), and 1 MiB of memory is still a constant.
+ *
  * While the header section streams by, Delivered-To: values are collected
  * (at most SPOOL_DT_MAX bytes in all) for mail-loop detection, as Postfix
  * local(8) does.
@@ -39,21 +45,33 @@
 #define SPOOL_OBUF	65536
 #define SPOOL_HDR_MAX	1000	/* a longer header line is not examined */
 #define SPOOL_DT_MAX	8192	/* Delivered-To: bytes kept for loop checks */
+#define SPOOL_MEM_MAX	(1024 * 1024)	/* memfd bytes before the file */
 
-/* Create the unnamed spool file. */
-int
-spool_open(struct spool *sp, off_t limit, struct buf *why)
+/* An unnamed file in temp_directory (a memfd if it cannot have one). */
+static int
+spool_tmpfile(void)
 {
-	const char *dir = config_str(CF_temp_directory);
+	int fd = open(config_str(CF_temp_directory),
+	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 
-	memset(sp, 0, sizeof(*sp));
-	sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (sp->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR ||
 	    errno == EINVAL))
-		sp->fd = memfd_create("mail.local", MFD_CLOEXEC);
-	if (sp->fd < 0) {
+		fd = memfd_create("mail.local", MFD_CLOEXEC);
+	return fd;
+}
+
+/* Create the unnamed spool file (mem_first: a memfd until it grows). */
+int
+spool_open(struct spool *sp, off_t limit, bool mem_first, struct buf *why)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->fd = -1;
+	if (mem_first && (sp->fd = memfd_create("mail.local",
+	    MFD_CLOEXEC)) >= 0)
+		sp->mem = true;
+	if (sp->fd < 0 && (sp->fd = spool_tmpfile()) < 0) {
 		buf_printf(why, "cannot create a temporary file in %s: %s",
-		    dir, strerror(errno));
+		    config_str(CF_temp_directory), strerror(errno));
 		return -1;
 	}
 	sp->limit = limit;
@@ -97,11 +115,50 @@ spool_close(struct spool *sp)
 	buf_free(&sp->hdr);
 }
 
+/* Move the bytes written so far from the memfd into a file. */
+static void
+spool_spill(struct spool *sp)
+{
+	off_t off = 0, have = sp->size - (off_t)sp->olen;
+	char *tmp;
+	int fd;
+
+	sp->mem = false;
+	if ((fd = spool_tmpfile()) < 0) {
+		sp->err = errno;
+		return;
+	}
+	tmp = xmalloc(SPOOL_OBUF);
+	while (off < have) {
+		size_t want = (size_t)(have - off) < SPOOL_OBUF ?
+		    (size_t)(have - off) : SPOOL_OBUF;
+		ssize_t n = pread(sp->fd, tmp, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sp->err = n < 0 ? errno : EIO;
+			break;
+		}
+		if (iox_pwrite_full(fd, tmp, (size_t)n, off) < 0) {
+			sp->err = errno;
+			break;
+		}
+		off += n;
+	}
+	free(tmp);
+	(void)close(sp->fd);
+	sp->fd = fd;
+}
+
 /* Write out the output buffer at the current size. */
 static void
 spool_flush(struct spool *sp)
 {
 	size_t done = 0;
+
+	if (sp->mem && sp->size > SPOOL_MEM_MAX && sp->err == 0)
+		spool_spill(sp);
 
 	while (sp->err == 0 && done < sp->olen) {
 		ssize_t n = pwrite(sp->fd, sp->obuf + done, sp->olen - done,

@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ struct worker {
 	pid_t	 pid;
 	int	 req, res;
 	unsigned long long used;	/* for choosing the oldest */
+	struct wcall *busy;	/* the request it is serving, or NULL */
 };
 
 static struct worker workers[WORKERS_MAX];
@@ -173,7 +175,36 @@ fail:
 	_exit(0);
 }
 
-/* Close a worker's pipes, reap it; its exit status as text in why. */
+/*
+ * Workers ended without waiting for them (an idle one makes room for
+ * another user's): reaped when they are gone, or at deliver_shutdown().
+ */
+static pid_t *ended;
+static size_t nended, endedcap;
+
+/* Reap the ended workers that have exited (all of them: wait). */
+static void
+worker_reap(bool wait)
+{
+	size_t i = 0;
+
+	while (i < nended) {
+		pid_t p = waitpid(ended[i], NULL, wait ? 0 : WNOHANG);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p == 0) {
+			i++;
+			continue;
+		}
+		ended[i] = ended[--nended];
+	}
+}
+
+/*
+ * Close a worker's pipes.  why != NULL (it broke off): reap it and say
+ * how it ended in why; else it exits on its own, reaped later.
+ */
 static void
 worker_drop(struct worker *w, struct buf *why)
 {
@@ -182,9 +213,16 @@ worker_drop(struct worker *w, struct buf *why)
 
 	(void)close(w->req);
 	(void)close(w->res);
-	while ((p = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	if (why != NULL) {
+	if (why == NULL) {
+		if (nended == endedcap) {
+			endedcap = endedcap ? endedcap * 2 : WORKERS_MAX;
+			ended = xreallocarray(ended, endedcap, sizeof(*ended));
+		}
+		ended[nended++] = w->pid;
+		worker_reap(false);
+	} else {
+		while ((p = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
+			;
 		if (p >= 0 && WIFSIGNALED(st))
 			buf_printf(why, "delivery process killed by signal %d",
 			    WTERMSIG(st));
@@ -197,12 +235,16 @@ worker_drop(struct worker *w, struct buf *why)
 	*w = workers[--nworkers];
 }
 
-/* End every worker (end of the session or of pipe mode). */
+/* End every worker (end of the session or of pipe mode) and reap them. */
 void
 deliver_shutdown(void)
 {
 	while (nworkers > 0)
 		worker_drop(&workers[nworkers - 1], NULL);
+	worker_reap(true);
+	free(ended);
+	ended = NULL;
+	nended = endedcap = 0;
 	ml_user_cache_free();
 }
 
@@ -220,33 +262,42 @@ worker_spool_gid(void)
 	return st.st_gid;
 }
 
-/* The worker for pw (mailbox or plain), started if needed; NULL + errno. */
+/* pw's worker (mailbox or plain) if there is one. */
 static struct worker *
-worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
+worker_find(const struct priv_user *pw, gid_t extra)
+{
+	size_t i;
+
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].uid == pw->uid && workers[i].extra == extra &&
+		    strcmp(workers[i].user, pw->name) == 0)
+			return &workers[i];
+	return NULL;
+}
+
+/*
+ * A new worker for pw, in a free slot (the oldest idle worker ends to
+ * make one).  NULL with errno, or with errno 0 when every slot is busy.
+ */
+static struct worker *
+worker_spawn(struct spool *sp, const struct priv_user *pw, gid_t extra)
 {
 	struct worker *w;
 	int reqp[2], resp[2];
-	size_t i, oldest = 0;
+	size_t i, oldest = WORKERS_MAX;
 	pid_t pid;
 
-	/*
-	 * A mailbox worker differs from a plain one only by the spool's
-	 * group; without one (home mailboxes, a sticky spool) they are the
-	 * same process.
-	 */
-	gid_t extra = mailbox ? worker_spool_gid() : (gid_t)-1;
-
-	for (i = 0; i < nworkers; i++) {
-		if (workers[i].uid == pw->uid && workers[i].extra == extra &&
-		    strcmp(workers[i].user, pw->name) == 0) {
-			workers[i].used = ++worker_clock;
-			return &workers[i];
+	if (nworkers == WORKERS_MAX) {
+		for (i = 0; i < nworkers; i++)
+			if (workers[i].busy == NULL && (oldest == WORKERS_MAX ||
+			    workers[i].used < workers[oldest].used))
+				oldest = i;
+		if (oldest == WORKERS_MAX) {
+			errno = 0;
+			return NULL;
 		}
-		if (workers[i].used < workers[oldest].used)
-			oldest = i;
-	}
-	if (nworkers == WORKERS_MAX)
 		worker_drop(&workers[oldest], NULL);
+	}
 	if (pipe2(reqp, O_CLOEXEC) < 0)
 		return NULL;
 	if (pipe2(resp, O_CLOEXEC) < 0) {
@@ -264,8 +315,7 @@ worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
 	if (pid == 0) {
 		(void)close(reqp[1]);
 		(void)close(resp[0]);
-		worker_main(sp, pw, extra,
-		    reqp[0], resp[1]);
+		worker_main(sp, pw, extra, reqp[0], resp[1]);
 	}
 	(void)close(reqp[0]);
 	(void)close(resp[1]);
@@ -276,7 +326,7 @@ worker_get(struct spool *sp, const struct priv_user *pw, bool mailbox)
 	w->pid = pid;
 	w->req = reqp[1];
 	w->res = resp[0];
-	w->used = ++worker_clock;
+	w->busy = NULL;
 	return w;
 }
 
@@ -291,41 +341,75 @@ worker_read(int fd, struct buf *b, size_t n)
 	return true;
 }
 
-/* One request to pw's worker; the result into res. */
-void
-worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
-    int op, const char *const *fields, size_t nfields, struct wresult *res)
+/*
+ * Send c to its worker (started if needed): 1 when sent, 0 when it must
+ * wait (its worker, or every slot, is busy), -1 when it failed at once
+ * (c->res says why).
+ */
+static int
+worker_start(struct spool *sp, struct wcall *c)
 {
-	struct wreq h = { op, (long long)sp->size,
+	struct wreq h = { c->op, (long long)sp->size,
 	    (long long)sp->arrival.tv_sec, (long long)sp->arrival.tv_nsec,
-	    (unsigned)nfields, 0 };
-	struct buf out = BUF_INIT, in = BUF_INIT, why = BUF_INIT;
-	unsigned long long plen = 0;
+	    (unsigned)c->nfields, 0 };
+	struct buf out = BUF_INIT, why = BUF_INIT;
 	struct worker *w;
-	size_t i, linelen;
+	size_t i;
+	/*
+	 * A mailbox worker differs from a plain one only by the spool's
+	 * group; without one (home mailboxes, a sticky spool) they are the
+	 * same process.
+	 */
+	gid_t extra = c->mailbox ? worker_spool_gid() : (gid_t)-1;
+
+	for (i = 0; i < c->nfields; i++)
+		buf_append(&out, c->fields[i], strlen(c->fields[i]) + 1);
+	if (out.len > WREQ_BYTES_MAX) {
+		c->res.status = EX_DATAERR;
+		c->res.text = xstrdup("request too long");
+		buf_free(&out);
+		return -1;
+	}
+	h.nbytes = (unsigned)out.len;
+	if ((w = worker_find(c->pw, extra)) != NULL && w->busy != NULL) {
+		buf_free(&out);
+		return 0;
+	}
+	if (w == NULL && (w = worker_spawn(sp, c->pw, extra)) == NULL) {
+		buf_free(&out);
+		if (errno == 0)
+			return 0;
+		c->res.status = EX_TEMPFAIL;
+		c->res.text = xstrdup(strerror(errno));
+		return -1;
+	}
+	w->used = ++worker_clock;
+	if (iox_write_full(w->req, &h, sizeof(h)) < 0 ||
+	    iox_write_full(w->req, out.data, out.len) < 0) {
+		worker_drop(w, &why);
+		c->res.status = EX_TEMPFAIL;
+		c->res.text = buf_steal(&why);
+		buf_free(&out);
+		return -1;
+	}
+	w->busy = c;
+	buf_free(&out);
+	return 1;
+}
+
+/* The reply of a worker that has one ready: into its request's res. */
+static void
+worker_recv(struct worker *w)
+{
+	struct wresult *res = &w->busy->res;
+	struct buf in = BUF_INIT, why = BUF_INIT;
+	unsigned long long plen = 0;
+	size_t linelen;
 	char *lf;
 	int code = EX_TEMPFAIL, consumed = 0;
 	char dsn[16] = "-";
 
-	memset(res, 0, sizeof(*res));
-	for (i = 0; i < nfields; i++)
-		buf_append(&out, fields[i], strlen(fields[i]) + 1);
-	if (out.len > WREQ_BYTES_MAX) {
-		res->status = EX_DATAERR;
-		res->text = xstrdup("request too long");
-		buf_free(&out);
-		return;
-	}
-	h.nbytes = (unsigned)out.len;
-	if ((w = worker_get(sp, pw, mailbox)) == NULL) {
-		res->status = EX_TEMPFAIL;
-		res->text = xstrdup(strerror(errno));
-		buf_free(&out);
-		return;
-	}
-	if (iox_write_full(w->req, &h, sizeof(h)) < 0 ||
-	    iox_write_full(w->req, out.data, out.len) < 0)
-		goto dead;
+	w->busy = NULL;
 	/*
 	 * The reply line, up to its LF (bounded); bytes read past it are
 	 * the start of the payload (one reply per request, nothing else).
@@ -360,7 +444,6 @@ worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
 	res->dsn = strcmp(dsn, "-") == 0 ? NULL : xstrdup(dsn);
 	res->text = xstrdup(buf_cstr(&in) + consumed);
 	buf_free(&in);
-	buf_free(&out);
 	return;
 dead:
 	worker_drop(w, &why);
@@ -368,7 +451,85 @@ dead:
 	res->status = EX_TEMPFAIL;
 	res->text = buf_steal(&why);
 	buf_free(&in);
-	buf_free(&out);
+}
+
+/* Wait for at least one busy worker's reply and take every ready one. */
+static size_t
+worker_wait(void)
+{
+	struct pollfd pfd[WORKERS_MAX];
+	size_t i, k, n = 0, got = 0;
+
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].busy != NULL) {
+			pfd[n].fd = workers[i].res;
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+	while (poll(pfd, (nfds_t)n, -1) < 0)
+		if (errno != EINTR && errno != EAGAIN) {
+			/* Cannot wait: read each in turn (reads block). */
+			for (i = 0; i < n; i++)
+				pfd[i].revents = POLLIN;
+			break;
+		}
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		/* worker_drop() moves slots: find it by its pipe. */
+		for (k = 0; k < nworkers; k++)
+			if (workers[k].res == pfd[i].fd &&
+			    workers[k].busy != NULL) {
+				worker_recv(&workers[k]);
+				got++;
+				break;
+			}
+	}
+	return got;
+}
+
+/*
+ * CONCURRENCY: the calls run in their order, each in its user's worker,
+ * up to WORKERS_MAX at once in different workers (one message to many
+ * users is as many deliveries in parallel, each waiting for its own
+ * fsync); calls for the same worker wait for each other.
+ */
+void
+worker_call_all(struct spool *sp, struct wcall *c, size_t n)
+{
+	size_t next = 0, busy = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		memset(&c[i].res, 0, sizeof(c[i].res));
+	while (next < n || busy > 0) {
+		while (next < n && (rc = worker_start(sp, &c[next])) != 0) {
+			busy += rc > 0;
+			next++;
+		}
+		if (busy == 0) {
+			if (next == n)
+				break;
+			/* Nothing running, yet the next cannot start. */
+			c[next].res.status = EX_SOFTWARE;
+			c[next].res.text = xstrdup("no delivery process slot");
+			next++;
+			continue;
+		}
+		busy -= worker_wait();
+	}
+}
+
+/* One request to pw's worker; the result into res. */
+void
+worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
+    int op, const char *const *fields, size_t nfields, struct wresult *res)
+{
+	struct wcall c = { pw, mailbox, op, fields, nfields,
+	    { 0, NULL, NULL, BUF_INIT } };
+
+	worker_call_all(sp, &c, 1);
+	*res = c.res;
 }
 
 void

@@ -25,28 +25,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /* Stand-in for deliver.c: a result for each recipient, no files. */
 void
-deliver_rcpt(struct spool *sp, const char *sender, struct rcpt *r,
-    const char *session)
+deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
+    size_t n, const char *session)
 {
 	(void)sp;
 	(void)sender;
 	(void)session;
-	free(r->text);
-	free(r->dsn);
-	r->text = NULL;
-	r->dsn = NULL;
-	switch (r->addr[0]) {
-	case 't':
-		r->status = EX_TEMPFAIL;
-		r->dsn = xstrdup("4.2.2");
-		r->text = xstrdup("mailbox full");
-		break;
-	case 'p':
-		r->status = EX_UNAVAILABLE;
-		r->dsn = xstrdup("5.4.6");
-		break;
-	default:
-		r->status = EX_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct rcpt *r = &rv[i];
+
+		free(r->text);
+		free(r->dsn);
+		r->text = NULL;
+		r->dsn = NULL;
+		switch (r->addr[0]) {
+		case 't':
+			r->status = EX_TEMPFAIL;
+			r->dsn = xstrdup("4.2.2");
+			r->text = xstrdup("mailbox full");
+			break;
+		case 'p':
+			r->status = EX_UNAVAILABLE;
+			r->dsn = xstrdup("5.4.6");
+			break;
+		default:
+			r->status = EX_OK;
+		}
 	}
 }
 
