@@ -489,35 +489,46 @@ worker_wait(void)
 }
 
 /*
- * CONCURRENCY: the calls run in their order, each in its user's worker,
+ * CONCURRENCY: the calls start in their order, each in its user's worker,
  * up to WORKERS_MAX at once in different workers (one message to many
  * users is as many deliveries in parallel, each waiting for its own
- * fsync); calls for the same worker wait for each other.
+ * fsync).  A call whose worker is busy waits and a later one for another
+ * worker may start first (looking at most WCALL_AHEAD calls ahead); calls
+ * for the same worker keep their order.
  */
+#define WCALL_AHEAD	64
+
 void
 worker_call_all(struct spool *sp, struct wcall *c, size_t n)
 {
-	size_t next = 0, busy = 0;
+	bool *started = xcalloc(n ? n : 1, sizeof(*started));
+	size_t next = 0, busy = 0, k;
 	int rc;
 
-	for (size_t i = 0; i < n; i++)
-		memset(&c[i].res, 0, sizeof(c[i].res));
+	for (k = 0; k < n; k++)
+		memset(&c[k].res, 0, sizeof(c[k].res));
 	while (next < n || busy > 0) {
-		while (next < n && (rc = worker_start(sp, &c[next])) != 0) {
+		for (k = next; k < n && k < next + WCALL_AHEAD &&
+		    busy < WORKERS_MAX; k++) {
+			if (started[k] || (rc = worker_start(sp, &c[k])) == 0)
+				continue;
+			started[k] = true;
 			busy += rc > 0;
-			next++;
 		}
+		while (next < n && started[next])
+			next++;
 		if (busy == 0) {
 			if (next == n)
 				break;
 			/* Nothing running, yet the next cannot start. */
 			c[next].res.status = EX_SOFTWARE;
 			c[next].res.text = xstrdup("no delivery process slot");
-			next++;
+			started[next] = true;
 			continue;
 		}
 		busy -= worker_wait();
 	}
+	free(started);
 }
 
 /* One request to pw's worker; the result into res. */

@@ -234,7 +234,7 @@ test_spool_crlf(void **state)
 	struct spool sp;
 
 	(void)state;
-	assert_int_equal(spool_open(&sp, 1000, &why), 0);
+	assert_int_equal(spool_open(&sp, 1000, true, &why), 0);
 	spool_put(&sp, "a\r", 2);
 	spool_put(&sp, "\nb\r", 3);
 	spool_put(&sp, "c\r", 2);
@@ -258,7 +258,7 @@ test_spool_limit(void **state)
 
 	(void)state;
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(spool_open(&sp, 2048, &why), 0);
+	assert_int_equal(spool_open(&sp, 2048, false, &why), 0);
 	spool_put(&sp, big, sizeof(big));
 	assert_int_equal(spool_finish(&sp), -1);
 	assert_true(sp.too_big);
@@ -282,7 +282,7 @@ test_spool_delivered_to(void **state)
 	struct spool sp;
 
 	(void)state;
-	assert_int_equal(spool_open(&sp, 10000, &why), 0);
+	assert_int_equal(spool_open(&sp, 10000, false, &why), 0);
 	for (size_t i = 0; i < sizeof(msg) - 1; i++)
 		spool_put(&sp, msg + i, 1);	/* byte by byte */
 	assert_int_equal(spool_finish(&sp), 0);
@@ -341,7 +341,7 @@ test_reader_chunk(void **state)
 	    (ssize_t)sizeof(in) - 1);
 	(void)close(sv[1]);
 	reader_init(&rd, sv[0], 1000);
-	assert_int_equal(spool_open(&sp, 1000, &why), 0);
+	assert_int_equal(spool_open(&sp, 1000, true, &why), 0);
 	assert_int_equal(reader_chunk(&rd, &sp, 8), 0);	/* ends in CR */
 	assert_int_equal(reader_chunk(&rd, &sp, 3), 0);
 	assert_int_equal(spool_finish(&sp), 0);

@@ -1,0 +1,123 @@
+#!/bin/sh
+# One message to many recipients: mail.local delivers a message's final
+# destinations in parallel (up to 8 delivery processes at once).  In the
+# sandbox, over LMTP and in pipe mode:
+#   - two program deliveries of one message run at the same time: the
+#     first waits (10 s at most) for a file the second makes, so it can
+#     only succeed if they overlap;
+#   - 30 users with one hostile mailbox among them: the replies stay in
+#     RCPT order, each with its own status, and only the hostile one fails;
+#   - a destination reached from several recipients (an alias, a .forward)
+#     gets one copy;
+#   - pipe mode with several users: the same, with the exit code of the
+#     worst and one stderr line for the failed one.
+set -u
+. "$top_srcdir/tests/tap.sh"
+. "$top_srcdir/tests/sandbox/sandbox.sh"
+sandbox_enter "$@"
+
+ml=$POSTERN_LIBEXECDIR/mail.local
+spool=$POSTERN_MAIL_SPOOL
+conf=$POSTERN_CONFIG_DIR/postern.conf
+printf 'myhostname = test.example\n' >"$conf"
+
+users=""
+i=0
+while [ $i -lt 30 ]; do
+	sb_add_user "p$i" $((5000 + i)) >/dev/null 2>&1 ||
+		tap_bail "cannot add user p$i"
+	users="$users p$i"
+	i=$((i + 1))
+done
+mkdir -p /tmp/par && chmod 1777 /tmp/par
+
+as_user_file() {	# as_user_file USER PATH MODE CONTENT
+	printf '%s\n' "$4" >"$2" && chown "$1:$1" "$2" && chmod "$3" "$2"
+}
+count() {	# count SUBJECT MBOX
+	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
+	echo "${_c:-0}"
+}
+session() {	# session SUBJECT RCPT...: one LMTP transaction, the replies
+	_s=$1
+	shift
+	{
+		printf 'LHLO test\r\nMAIL FROM:<s@example.org>\r\n'
+		for _r in "$@"; do printf 'RCPT TO:<%s>\r\n' "$_r"; done
+		printf 'DATA\r\nSubject: %s\r\n\r\nbody\r\n.\r\nQUIT\r\n' "$_s"
+	} | "$ml" -l | tr -d '\r'
+}
+
+# --- Two programs of one message at the same time --------------------
+as_user_file p0 /home/p0/.forward 644 \
+    '"|i=0; while [ ! -e /tmp/par/second ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; test -e /tmp/par/second && touch /tmp/par/first"'
+as_user_file p1 /home/p1/.forward 644 '"|touch /tmp/par/second"'
+out=$(session overlap p0 p1)
+case $out in
+*"250 2.0.0 <p0>"*"250 2.0.0 <p1>"*)
+	tap_ok "two program deliveries of one message: both delivered" ;;
+*) tap_fail "two program deliveries of one message: both delivered" "$out" ;;
+esac
+tap_check "... the first saw the second's file: they ran at the same time" \
+    test -e /tmp/par/first
+rm -f /home/p0/.forward /home/p1/.forward
+
+# --- 30 users, one hostile mailbox, replies in order ------------------
+ln -s /etc/passwd "$spool/p13"
+passwd_before=$(cksum </etc/passwd)
+# shellcheck disable=SC2086
+out=$(session thirty $users)
+want=""
+for u in $users; do
+	if [ "$u" = p13 ]; then want="$want 4"; else want="$want 2"; fi
+done
+# The replies after DATA (those before are RCPT's).
+after=$(printf '%s\n' "$out" | sed '1,/^354 /d')
+got=$(printf '%s\n' "$after" | awk '/^[245][0-9][0-9] [245]\.[0-9]+\.[0-9]+ <p[0-9]+>/ {
+	printf " %s", substr($1, 1, 1) }')
+tap_is "30 recipients: 30 replies after DATA, in RCPT order, only p13 deferred" \
+    "$got" "$want"
+order=$(printf '%s\n' "$after" | sed -n 's/^[245][0-9][0-9] [0-9.]* <\(p[0-9]*\)>.*/\1/p' |
+    tr '\n' ' ')
+tap_is "... each reply names its recipient, in order" "$order" \
+    "$(echo $users | tr ' ' '\n' | tr '\n' ' ')"
+n=0
+for u in $users; do
+	[ "$u" = p13 ] && continue
+	[ "$(count thirty "$spool/$u")" = 1 ] && n=$((n + 1))
+done
+tap_is "... the 29 others have exactly one copy each" "$n" 29
+tap_is "... /etc/passwd unchanged by the symlinked mailbox" \
+    "$(cksum </etc/passwd)" "$passwd_before"
+rm -f "$spool/p13"
+
+# --- One copy of a destination reached from several recipients -------
+printf 'team: p2, p3, p4\n' >/etc/aliases
+newaliases_bin=$POSTERN_SBINDIR/newaliases
+"$newaliases_bin" >/dev/null 2>&1 || tap_bail "newaliases failed"
+as_user_file p5 /home/p5/.forward 644 'p3'
+out=$(session dup team p3 p5 p4)
+case $out in
+*"250 2.0.0 <team>"*"250 2.0.0 <p3>"*"250 2.0.0 <p5>"*"250 2.0.0 <p4>"*)
+	tap_ok "alias, user, .forward to that user: all four delivered" ;;
+*) tap_fail "alias, user, .forward to that user: all four delivered" "$out" ;;
+esac
+tap_is "... one copy each for p2, p3, p4; none for p5 (forwarded)" \
+    "$(count dup "$spool/p2") $(count dup "$spool/p3") $(count dup "$spool/p4") $(count dup "$spool/p5")" \
+    "1 1 1 0"
+rm -f /home/p5/.forward /etc/aliases /etc/aliases.db
+
+# --- Pipe mode: several users, one failing ----------------------------
+rm -f "$spool/p20" "$spool/p21" "$spool/p22" "$spool/p23"
+mkdir "$spool/p21"	# a directory where the mailbox should be
+printf 'Subject: piped\n\nbody\n' |
+    "$ml" -f s@example.org p20 p21 p22 p23 2>"$SB/stderr"
+tap_is "pipe mode, 4 users, one mailbox a directory: exit 75" "$?" 75
+tap_is "... one stderr line, for p21" \
+    "$(wc -l <"$SB/stderr" | tr -d ' '):$(cut -d: -f2 "$SB/stderr" | tr -d ' ')" \
+    "1:p21"
+tap_is "... p20, p22, p23 got it" \
+    "$(count piped "$spool/p20") $(count piped "$spool/p22") $(count piped "$spool/p23")" \
+    "1 1 1"
+rmdir "$spool/p21"
+tap_done
