@@ -42,4 +42,12 @@ for bin in $progs; do
 	tap_check_fails "$prog has no executable stack" sh -c \
 	    "readelf -lW '$bin' | grep GNU_STACK | grep -q RWE"
 done
+# configure links libdb and libcap from their archives when they link
+# (--disable-static-libs: shared): then no program loads them at start.
+if grep -q '^DB_LIBS = .*-Bstatic' "$top_builddir/Makefile"; then
+	for bin in $progs; do
+		tap_check_fails "${bin##*/} loads neither libdb nor libcap" sh -c \
+		    "readelf -dW '$bin' | grep NEEDED | grep -q 'libdb\|libcap'"
+	done
+fi
 tap_done
