@@ -81,14 +81,10 @@ send() {	# send SUBJECT RCPT...: pipe mode; exit code
 	printf 'Subject: %s\n\nbody\n' "$_s" |
 	    "$ml" -f sender@example.org -d "$@" 2>"$SB/stderr"
 }
-count() {	# count SUBJECT MBOX
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
 
 send one postmaster
 tap_is "postmaster -> root -> alice: exit 0" "$?" 0
-tap_is "alice has it once" "$(count one "$spool/alice")" 1
+tap_is "alice has it once" "$(sb_count one "$spool/alice")" 1
 tap_is "Delivered-To: the final user, X-Original-To: the recipient" \
     "$(grep -E '^(Delivered-To|X-Original-To):' "$spool/alice" | tr '\n' ' ')" \
     "Delivered-To: alice@test.example X-Original-To: postmaster@test.example "
@@ -96,7 +92,7 @@ tap_is "Delivered-To: the final user, X-Original-To: the recipient" \
 send two staff
 tap_is "staff (alice twice, on a continuation line): exit 0" "$?" 0
 tap_is "alice once, bob once" \
-    "$(count two "$spool/alice") $(count two "$spool/bob")" "1 1"
+    "$(sb_count two "$spool/alice") $(sb_count two "$spool/bob")" "1 1"
 tap_is "bob's alias names bob: his mailbox, and his program as nobody" \
     "$(grep '^ids=' /tmp/out/ids.bob)" "ids=nobody 65534 65534"
 tap_is "the program's environment: sender, recipient, local, original" \
@@ -105,16 +101,16 @@ tap_is "the program's environment: sender, recipient, local, original" \
 
 send three alice staff
 tap_is "alice and staff in one message: alice gets one copy" \
-    "$? $(count three "$spool/alice")" "0 1"
+    "$? $(sb_count three "$spool/alice")" "0 1"
 
 send four chain1
 tap_is "a 3-level chain with a loop back to chain1: permanent (69)" "$?" 69
 tap_check "... the reason is the loop (5.4.6 text)" grep -q "alias loop: chain1" "$SB/stderr"
-tap_is "... and bob still got it" "$(count four "$spool/bob")" 1
+tap_is "... and bob still got it" "$(sb_count four "$spool/bob")" 1
 
 send five self
 tap_is "self names itself and is no user: 69" "$?" 69
-tap_is "... carol got it" "$(count five "$spool/carol")" 1
+tap_is "... carol got it" "$(sb_count five "$spool/carol")" 1
 
 start=$(date +%s)
 send six big
@@ -122,19 +118,19 @@ rc=$?
 took=$(( $(date +%s) - start ))
 tap_is "a 10,000-member :include: list: exit 0 (${took}s)" "$rc" 0
 tap_is "bob+m0 .. bob+m9999 are one destination: bob once; alice once" \
-    "$(count six "$spool/bob") $(count six "$spool/alice")" "1 1"
+    "$(sb_count six "$spool/bob") $(sb_count six "$spool/alice")" "1 1"
 tap_check "owner-big is the envelope sender of the list's copies" \
     grep -q "^Return-Path: <owner-big@test.example>" "$spool/alice"
 
 send seven archive
 tap_is "a file in the root map: exit 0" "$?" 0
 tap_is "... appended as nobody, mode 0600" \
-    "$(stat -c '%U %a' /var/spool/archive/log) $(count seven /var/spool/archive/log)" \
+    "$(stat -c '%U %a' /var/spool/archive/log) $(sb_count seven /var/spool/archive/log)" \
     "nobody 600 1"
 
 send eight sales+east sales+west
 tap_is "sales+east is its own alias; sales+west uses sales" \
-    "$? $(count eight "$spool/alice") $(count eight "$spool/carol")" "0 1 1"
+    "$? $(sb_count eight "$spool/alice") $(sb_count eight "$spool/carol")" "0 1 1"
 
 rm -f /tmp/out/fwd.*
 send nine remote
@@ -145,7 +141,7 @@ tap_is "the submission command: as nobody, -i -f SENDER -- ADDRESS" "$argv" \
 tap_is "the forwarded copy starts with Delivered-To: (RFC 9228)" \
     "$(head -n 2 /tmp/out/fwd.*.msg | tr '\n' '|')" \
     "Delivered-To: remote@test.example|Subject: nine|"
-tap_is "... and carol got hers" "$(count nine "$spool/carol")" 1
+tap_is "... and carol got hers" "$(sb_count nine "$spool/carol")" 1
 
 # The forwarded copy comes back: Delivered-To: remote@test.example.
 printf 'Delivered-To: remote@test.example\nSubject: ten\n\nx\n' |
@@ -153,13 +149,13 @@ printf 'Delivered-To: remote@test.example\nSubject: ten\n\nx\n' |
 tap_is "a message already delivered to remote: loop, 69" "$?" 69
 tap_check "... the reason says mail forwarding loop" grep -q "mail forwarding loop" "$SB/stderr"
 tap_is "... nothing forwarded, nothing for carol" \
-    "$(ls /tmp/out/ | grep -c '^fwd.*msg$') $(count ten "$spool/carol")" "1 0"
+    "$(ls /tmp/out/ | grep -c '^fwd.*msg$') $(sb_count ten "$spool/carol")" "1 0"
 
 send eleven ghost
 tap_is "an alias to an unknown user: 67" "$?" 67
 send twelve writable
 tap_is "an :include: file writable by others: deferred (75)" "$?" 75
-tap_is "... carol got nothing" "$(count twelve "$spool/carol")" 0
+tap_is "... carol got nothing" "$(sb_count twelve "$spool/carol")" 0
 rm -f /tmp/out/ids.mallory
 send thirteen mallorylist
 tap_is "an :include: file owned by mallory in the root map: deferred (75)" "$?" 75
@@ -190,7 +186,7 @@ case $out in
 *) tap_fail "LMTP: \"|/bin/sh\"@localhost is refused" "$out" ;;
 esac
 tap_is "LMTP: alice got one copy (staff and postmaster both reach her)" \
-    "$(count fourteen "$spool/alice")" 1
+    "$(sb_count fourteen "$spool/alice")" 1
 
 for bad in 'foo;/sbin/reboot' '$(id)' 'a/../b' "$(printf 'a\nb')"; do
 	send fifteen "$bad"

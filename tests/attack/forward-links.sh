@@ -39,10 +39,6 @@ targets="/home/bob/.forward /home/root-progs /home/alice/progs"
 # shellcheck disable=SC2086
 sums0=$(sha256sum $targets)
 
-count() {	# count SUBJECT MBOX
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
 # attack NAME WANT_RC REASON SETUP: alice's .forward made hostile by
 # SETUP (a shell command); then one delivery to alice, watched.
 # WANT_RC 0: ignored and alice's mailbox has it; WANT_RC 75: deferred and
@@ -68,10 +64,10 @@ attack() {
 	fi
 	if [ "$_want" = 0 ]; then
 		tap_is "$_n: ignored, alice's mailbox has it" \
-		    "$(count "$_n" "$spool/alice")" 1
+		    "$(sb_count "$_n" "$spool/alice")" 1
 	else
 		tap_is "$_n: deferred, alice's mailbox has nothing" \
-		    "$(count "$_n" "$spool/alice")" 0
+		    "$(sb_count "$_n" "$spool/alice")" 0
 		case $_err in
 		*"mail.local: alice: "*) tap_ok "$_n: the reason on stderr" ;;
 		*) tap_fail "$_n: the reason on stderr" "$_err" ;;

@@ -74,10 +74,6 @@ judge() {
 	    grep -q 'POSTERN_POISON\|BASH_ENV' "$_f"
 	tap_is "$1, $2: runs as uid $3" "$(sed -n 's/^ids //p' "$_f")" "$3 $3"
 }
-count() {	# count SUBJECT MBOX
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
 
 # The caller's descriptors and variables, which must not reach programs.
 exec 7</etc/passwd 8>>"$SB/caller-writes" 9<>/dev/null
@@ -98,7 +94,7 @@ tap_diag "lmtp: $(printf '%s\n' "$out" | tail -n 6 | tr '\n' '|')"
 judge lmtp alias "$(sb_uid nobody)"
 judge lmtp forward "$(sb_uid alice)"
 tap_is "lmtp: bob and mallory got it, alice's mailbox did not" \
-    "$(count lmtp "$spool/bob") $(count lmtp "$spool/mallory") $(count lmtp "$spool/alice")" \
+    "$(sb_count lmtp "$spool/bob") $(sb_count lmtp "$spool/mallory") $(sb_count lmtp "$spool/alice")" \
     "1 1 0"
 # LMTP mode keeps the message in an O_TMPFILE in temp_directory
 # (/var/tmp): the overlay copies that directory up, a change of it.
@@ -117,7 +113,7 @@ tap_is "pipe: exit 0" "$rc" 0
 judge pipe alias "$(sb_uid nobody)"
 judge pipe forward "$(sb_uid alice)"
 tap_is "pipe: bob and mallory got it, alice's mailbox did not" \
-    "$(count pipe "$spool/bob") $(count pipe "$spool/mallory") $(count pipe "$spool/alice")" \
+    "$(sb_count pipe "$spool/bob") $(sb_count pipe "$spool/mallory") $(sb_count pipe "$spool/alice")" \
     "1 1 0"
 at_unchanged "pipe" "$spool" "$spool/(bob|mallory)(\.lock)?" /tmp/out \
     '/tmp/out/(alias|forward)\.[0-9]+'

@@ -26,46 +26,39 @@ send() {	# send SUBJECT USER...: one message in pipe mode; exit code
 	printf 'Subject: %s\n\nbody of %s\n' "$_s" "$_s" |
 	    "$ml" -f sender@example.org -d "$@" 2>"$SB/stderr"
 }
-count() {	# count SUBJECT MBOX
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
-as_user_file() {	# as_user_file USER PATH MODE CONTENT
-	printf '%s\n' "$4" >"$2" && chown "$1:$1" "$2" && chmod "$3" "$2"
-}
 
 # --- Forwarding between users, \user, files --------------------------
-as_user_file alice /home/alice/.forward 644 'bob'
+sb_user_file alice /home/alice/.forward 644 'bob'
 send one alice
 tap_is "alice's .forward to bob: exit 0" "$?" 0
 tap_is "bob has it, alice has not" \
-    "$(count one "$spool/bob") $(count one "$spool/alice")" "1 0"
+    "$(sb_count one "$spool/bob") $(sb_count one "$spool/alice")" "1 0"
 tap_is "X-Original-To: names alice, Delivered-To: names bob" \
     "$(grep -E '^(Delivered-To|X-Original-To):' "$spool/bob" | tr '\n' ' ')" \
     "Delivered-To: bob@test.example X-Original-To: alice@test.example "
 
-as_user_file alice /home/alice/.forward 644 '\alice, bob, /home/alice/archive'
+sb_user_file alice /home/alice/.forward 644 '\alice, bob, /home/alice/archive'
 send two alice
 tap_is "\\alice, bob, a file: exit 0" "$?" 0
 tap_is "alice, bob and the file each have it once" \
-    "$(count two "$spool/alice") $(count two "$spool/bob") $(count two /home/alice/archive)" \
+    "$(sb_count two "$spool/alice") $(sb_count two "$spool/bob") $(sb_count two /home/alice/archive)" \
     "1 1 1"
 tap_is "the file is alice's, mode 0600, mbox format" \
     "$(stat -c '%U %a' /home/alice/archive) $(head -c 5 /home/alice/archive)" \
     "alice 600 From "
 
-as_user_file alice /home/alice/.forward 644 '/dev/null'
+sb_user_file alice /home/alice/.forward 644 '/dev/null'
 send devnull alice
 tap_is "/dev/null in .forward: exit 0, nothing in any mailbox" \
-    "$? $(count devnull "$spool/alice")$(count devnull "$spool/bob")" "0 00"
+    "$? $(sb_count devnull "$spool/alice")$(sb_count devnull "$spool/bob")" "0 00"
 
 # alice -> bob -> alice: alice's mailbox, once.
-as_user_file bob /home/bob/.forward 644 'alice'
-as_user_file alice /home/alice/.forward 644 'bob'
+sb_user_file bob /home/bob/.forward 644 'alice'
+sb_user_file alice /home/alice/.forward 644 'bob'
 send three alice
 tap_is "a .forward cycle alice -> bob -> alice: exit 0" "$?" 0
 tap_is "the cycle ends in alice's mailbox, once" \
-    "$(count three "$spool/alice") $(count three "$spool/bob")" "1 0"
+    "$(sb_count three "$spool/alice") $(sb_count three "$spool/bob")" "1 0"
 rm -f /home/bob/.forward
 
 # A remote address: forwarded through forward_command, as the user.
@@ -76,7 +69,7 @@ cat >/tmp/out/fwd.msg
 EOT
 chmod 755 /usr/local/bin/fakesubmit
 printf '%s\nforward_command = /usr/local/bin/fakesubmit -i\n' "$base" >"$conf"
-as_user_file alice /home/alice/.forward 644 'alice@elsewhere.example'
+sb_user_file alice /home/alice/.forward 644 'alice@elsewhere.example'
 printf 'Subject: fwd\n\nx\n' | "$ml" -f '<>' -d alice
 tap_is "a remote address in .forward: exit 0" "$?" 0
 tap_is "... forward_command ran as alice with -f <> -- ADDRESS" \
@@ -85,50 +78,50 @@ tap_is "... forward_command ran as alice with -f <> -- ADDRESS" \
 tap_is "... the copy starts with Delivered-To: alice" \
     "$(head -n 1 /tmp/out/fwd.msg)" "Delivered-To: alice@test.example"
 printf '%s\n' "$base" >"$conf"
-as_user_file alice /home/alice/.forward 644 'bob'
+sb_user_file alice /home/alice/.forward 644 'bob'
 
 # .forward+ext first, then .forward.
-as_user_file alice /home/alice/.forward+lists 644 '\carol'
+sb_user_file alice /home/alice/.forward+lists 644 '\carol'
 send four alice+lists
 tap_is "alice+lists uses .forward+lists" \
-    "$(count four "$spool/carol") $(count four "$spool/bob")" "1 0"
+    "$(sb_count four "$spool/carol") $(sb_count four "$spool/bob")" "1 0"
 send five alice+other
-tap_is "alice+other falls back to .forward" "$(count five "$spool/bob")" 1
-as_user_file alice /home/alice/.forward+.x 644 '\carol'
+tap_is "alice+other falls back to .forward" "$(sb_count five "$spool/bob")" 1
+sb_user_file alice /home/alice/.forward+.x 644 '\carol'
 send six 'alice+.x'
 tap_is "an extension with a leading '.' never names a file" \
-    "$(count six "$spool/bob") $(count six "$spool/carol")" "1 0"
+    "$(sb_count six "$spool/bob") $(sb_count six "$spool/carol")" "1 0"
 send sixb 'alice+../../../etc'
 tap_is "an extension with '/' is not a valid address: 65" "$?" 65
 rm -f /home/alice/.forward+lists /home/alice/.forward+.x
 
 # --- Unsafe .forward files: ignored, mailbox delivery ------------------
-as_user_file mallory /home/mallory/.forward 644 '"|/bin/touch /tmp/out/mallory-ran"'
+sb_user_file mallory /home/mallory/.forward 644 '"|/bin/touch /tmp/out/mallory-ran"'
 ln -sf /home/mallory/.forward /home/alice/.forward
 send seven alice
 tap_is "a symlinked .forward (to mallory's): exit 0" "$?" 0
 tap_is "... ignored: alice's mailbox, mallory's program not run" \
-    "$(count seven "$spool/alice") $(test -e /tmp/out/mallory-ran && echo ran)" "1 "
+    "$(sb_count seven "$spool/alice") $(test -e /tmp/out/mallory-ran && echo ran)" "1 "
 rm -f /home/alice/.forward
-as_user_file mallory /home/alice/.forward 644 'mallory'
+sb_user_file mallory /home/alice/.forward 644 'mallory'
 send eight alice
 tap_is "a .forward owned by another user is ignored" \
-    "$(count eight "$spool/alice") $(count eight "$spool/mallory")" "1 0"
-as_user_file alice /home/alice/.forward 664 'mallory'
+    "$(sb_count eight "$spool/alice") $(sb_count eight "$spool/mallory")" "1 0"
+sb_user_file alice /home/alice/.forward 664 'mallory'
 send nine alice
 tap_is "a group-writable .forward is ignored" \
-    "$(count nine "$spool/alice") $(count nine "$spool/mallory")" "1 0"
+    "$(sb_count nine "$spool/alice") $(sb_count nine "$spool/mallory")" "1 0"
 ln /home/alice/.forward /home/alice/.forward.hard 2>/dev/null
 chmod 644 /home/alice/.forward
 send ten alice
 tap_is "a .forward with two links is ignored" \
-    "$(count ten "$spool/alice") $(count ten "$spool/mallory")" "1 0"
+    "$(sb_count ten "$spool/alice") $(sb_count ten "$spool/mallory")" "1 0"
 rm -f /home/alice/.forward.hard
 chmod 777 /home/alice
 send eleven alice
 tap_is "a mode-777 home defers (exit 75)" "$?" 75
 tap_is "... and nothing was delivered" \
-    "$(count eleven "$spool/alice") $(count eleven "$spool/mallory")" "0 0"
+    "$(sb_count eleven "$spool/alice") $(sb_count eleven "$spool/mallory")" "0 0"
 chmod 755 /home/alice
 chmod 1755 /home/alice
 send twelve alice
@@ -137,10 +130,10 @@ chmod 755 /home/alice
 rm -f /home/alice/.forward
 
 # A .forward that does not parse: the mailbox, never lost.
-as_user_file alice /home/alice/.forward 644 '"|unterminated'
+sb_user_file alice /home/alice/.forward 644 '"|unterminated'
 send thirteen alice
 tap_is "a broken .forward: the mailbox (exit 0)" \
-    "$? $(count thirteen "$spool/alice")" "0 1"
+    "$? $(sb_count thirteen "$spool/alice")" "0 1"
 rm -f /home/alice/.forward
 
 # --- Programs ---------------------------------------------------------
@@ -192,22 +185,22 @@ tap_is "a hostile sender does not run anything" \
     "$(test -e /tmp/out/pwned && echo pwned)" ""
 
 # Exit codes and status codes from programs.
-as_user_file alice /home/alice/.forward 644 '"|echo mailbox is full; exit 75"'
+sb_user_file alice /home/alice/.forward 644 '"|echo mailbox is full; exit 75"'
 send fifteen alice
 tap_is "a program exiting 75: exit 75" "$?" 75
 tap_check "... with its first output line in the reason" grep -q "mailbox is full" "$SB/stderr"
-as_user_file alice /home/alice/.forward 644 '"|echo no thanks; exit 1"'
+sb_user_file alice /home/alice/.forward 644 '"|echo no thanks; exit 1"'
 send sixteen alice
 tap_is "a program exiting 1: a permanent failure (69)" "$?" 69
-as_user_file alice /home/alice/.forward 644 '"|echo 4.2.2 over quota; exit 1"'
+sb_user_file alice /home/alice/.forward 644 '"|echo 4.2.2 over quota; exit 1"'
 send seventeen alice
 tap_is "an RFC 3463 4.x.x code in the output overrides: 75" "$?" 75
-as_user_file alice /home/alice/.forward 644 '"|cat >/dev/null; echo 5.7.1 refused"'
+sb_user_file alice /home/alice/.forward 644 '"|cat >/dev/null; echo 5.7.1 refused"'
 send eighteen alice
 tap_is "exit 0 is delivered whatever the output says (as Postfix)" "$?" 0
 
 # A program that forks a daemon must not hold the delivery.
-as_user_file alice /home/alice/.forward 644 '"|sleep 300 & echo $! >/tmp/out/daemon.pid; exit 0"'
+sb_user_file alice /home/alice/.forward 644 '"|sleep 300 & echo $! >/tmp/out/daemon.pid; exit 0"'
 start=$(date +%s)
 send nineteen alice
 rc=$?
@@ -218,7 +211,7 @@ kill "$(cat /tmp/out/daemon.pid)" 2>/dev/null
 
 # A program that never exits is killed at the limit, group and all.
 printf '%s\ncommand_time_limit = 2s\n' "$base" >"$conf"
-as_user_file alice /home/alice/.forward 644 '"|sleep 1000 & echo $! >/tmp/out/child.pid; sleep 1000"'
+sb_user_file alice /home/alice/.forward 644 '"|sleep 1000 & echo $! >/tmp/out/child.pid; sleep 1000"'
 start=$(date +%s)
 send twenty alice
 rc=$?
@@ -231,7 +224,7 @@ tap_check "... and its whole process group is gone" \
 printf '%s\n' "$base" >"$conf"
 
 # 100 MB of output: bounded, the delivery ends.
-as_user_file alice /home/alice/.forward 644 '"|head -c 100000000 /dev/zero | tr \\\\0 x; exit 1"'
+sb_user_file alice /home/alice/.forward 644 '"|head -c 100000000 /dev/zero | tr \\\\0 x; exit 1"'
 send twentyone alice
 tap_is "a program writing 100 MB then failing: exit 69" "$?" 69
 tap_check "... the reason is bounded" test "$(wc -c <"$SB/stderr")" -lt 5000
@@ -239,35 +232,35 @@ tap_check "... the reason is bounded" test "$(wc -c <"$SB/stderr")" -lt 5000
 # root's .forward may not run programs (/root is the sandbox's tmpfs).
 rm -f /home/alice/.forward
 tap_check "/root is the sandbox's own tmpfs" grep -q ' /root .*sandbox-root' /proc/self/mountinfo
-as_user_file root /root/.forward 644 '"|/bin/touch /tmp/out/root-ran", alice'
+sb_user_file root /root/.forward 644 '"|/bin/touch /tmp/out/root-ran", alice'
 send twentytwo root
 tap_is "root's .forward with a program: the program fails (77)" "$?" 77
 tap_is "... nothing ran; alice got the copy" \
-    "$(test -e /tmp/out/root-ran && echo ran)$(count twentytwo "$spool/alice")" "1"
+    "$(test -e /tmp/out/root-ran && echo ran)$(sb_count twentytwo "$spool/alice")" "1"
 rm -f /root/.forward
 
 # user_commands_and_files = no
 printf '%s\nuser_commands_and_files = no\n' "$base" >"$conf"
-as_user_file alice /home/alice/.forward 644 '"|/bin/touch /tmp/out/nocmd", \alice'
+sb_user_file alice /home/alice/.forward 644 '"|/bin/touch /tmp/out/nocmd", \alice'
 send twentythree alice
 tap_is "user_commands_and_files = no: the program fails (77)" "$?" 77
 tap_is "... it did not run; the mailbox copy arrived" \
-    "$(test -e /tmp/out/nocmd && echo ran)$(count twentythree "$spool/alice")" "1"
+    "$(test -e /tmp/out/nocmd && echo ran)$(sb_count twentythree "$spool/alice")" "1"
 
 # allow_commands = restricted (smrsh)
 mkdir -p /etc/postern/commands
 ln -sf /usr/local/bin/dumpall /etc/postern/commands/dumpall
 printf '%s\nallow_commands = restricted\n' "$base" >"$conf"
-as_user_file bob /home/bob/.forward 644 '"|/somewhere/else/dumpall a b"'
+sb_user_file bob /home/bob/.forward 644 '"|/somewhere/else/dumpall a b"'
 rm -f /tmp/out/dump.bob
 send twentyfour bob
 tap_is "restricted: a program linked in the directory runs (path ignored)" \
     "$? $(grep '^arg' /tmp/out/dump.bob 2>/dev/null | tr '\n' '|')" "0 argc=2|arg=a|arg=b|"
-as_user_file bob /home/bob/.forward 644 '"|dumpall a; touch /tmp/out/meta"'
+sb_user_file bob /home/bob/.forward 644 '"|dumpall a; touch /tmp/out/meta"'
 send twentyfive bob
 tap_is "restricted: a shell metacharacter is refused (77)" \
     "$? $(test -e /tmp/out/meta && echo ran)" "77 "
-as_user_file bob /home/bob/.forward 644 '"|/bin/touch /tmp/out/notlinked"'
+sb_user_file bob /home/bob/.forward 644 '"|/bin/touch /tmp/out/notlinked"'
 send twentysix bob
 tap_is "restricted: a program not in the directory is refused (77)" \
     "$? $(test -e /tmp/out/notlinked && echo ran)" "77 "

@@ -8,10 +8,8 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
+. "$top_srcdir/tests/mail.local/setup.sh"
 n=${POSTERN_CRASH_N:-200}
-printf 'myhostname = test.example\n' >"$POSTERN_CONFIG_DIR/postern.conf"
 
 # message I: a Subject with its number, 4000 body lines that carry it, and
 # a last line "end I", so a cut anywhere shows.

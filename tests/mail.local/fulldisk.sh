@@ -9,9 +9,7 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
-printf 'myhostname = test.example\n' >"$POSTERN_CONFIG_DIR/postern.conf"
+. "$top_srcdir/tests/mail.local/setup.sh"
 mount -t tmpfs -o size=256k,mode=2775,gid="$(sb_gid mail)" tmpfs "$spool" ||
 	tap_bail "cannot mount a small tmpfs on $spool"
 

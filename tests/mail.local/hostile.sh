@@ -10,9 +10,7 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
-printf 'myhostname = test.example\n' >"$POSTERN_CONFIG_DIR/postern.conf"
+. "$top_srcdir/tests/mail.local/setup.sh"
 echo "hello alice" | "$ml" -f a@b alice || tap_bail "first delivery failed"
 
 # snapshot: hashes of the files an attack could reach.

@@ -12,10 +12,7 @@ sandbox_enter "$@"
 command -v python3 >/dev/null || tap_skip_all "python3 is not installed"
 command -v swaks >/dev/null || tap_skip_all "swaks is not installed"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
-conf=$POSTERN_CONFIG_DIR/postern.conf
-printf 'myhostname = test.example\n' >"$conf"
+. "$top_srcdir/tests/mail.local/setup.sh"
 
 out=$(swaks --protocol LMTP --pipe "$ml -l" --from sender@example.org \
     --to alice,bob,nosuchuser --header 'Subject: by swaks' 2>&1)

@@ -16,10 +16,7 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
-conf=$POSTERN_CONFIG_DIR/postern.conf
-printf 'myhostname = test.example\n' >"$conf"
+. "$top_srcdir/tests/mail.local/setup.sh"
 
 users=""
 i=0
@@ -31,13 +28,6 @@ while [ $i -lt 30 ]; do
 done
 mkdir -p /tmp/par && chmod 1777 /tmp/par
 
-as_user_file() {	# as_user_file USER PATH MODE CONTENT
-	printf '%s\n' "$4" >"$2" && chown "$1:$1" "$2" && chmod "$3" "$2"
-}
-count() {	# count SUBJECT MBOX
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
 session() {	# session SUBJECT RCPT...: one LMTP transaction, the replies
 	_s=$1
 	shift
@@ -49,9 +39,9 @@ session() {	# session SUBJECT RCPT...: one LMTP transaction, the replies
 }
 
 # --- Two programs of one message at the same time --------------------
-as_user_file p0 /home/p0/.forward 644 \
+sb_user_file p0 /home/p0/.forward 644 \
     '"|i=0; while [ ! -e /tmp/par/second ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; test -e /tmp/par/second && touch /tmp/par/first"'
-as_user_file p1 /home/p1/.forward 644 '"|touch /tmp/par/second"'
+sb_user_file p1 /home/p1/.forward 644 '"|touch /tmp/par/second"'
 out=$(session overlap p0 p1)
 case $out in
 *"250 2.0.0 <p0>"*"250 2.0.0 <p1>"*)
@@ -84,7 +74,7 @@ tap_is "... each reply names its recipient, in order" "$order" \
 n=0
 for u in $users; do
 	[ "$u" = p13 ] && continue
-	[ "$(count thirty "$spool/$u")" = 1 ] && n=$((n + 1))
+	[ "$(sb_count thirty "$spool/$u")" = 1 ] && n=$((n + 1))
 done
 tap_is "... the 29 others have exactly one copy each" "$n" 29
 tap_is "... /etc/passwd unchanged by the symlinked mailbox" \
@@ -95,7 +85,7 @@ rm -f "$spool/p13"
 printf 'team: p2, p3, p4\n' >/etc/aliases
 newaliases_bin=$POSTERN_SBINDIR/newaliases
 "$newaliases_bin" >/dev/null 2>&1 || tap_bail "newaliases failed"
-as_user_file p5 /home/p5/.forward 644 'p3'
+sb_user_file p5 /home/p5/.forward 644 'p3'
 out=$(session dup team p3 p5 p4)
 case $out in
 *"250 2.0.0 <team>"*"250 2.0.0 <p3>"*"250 2.0.0 <p5>"*"250 2.0.0 <p4>"*)
@@ -103,7 +93,7 @@ case $out in
 *) tap_fail "alias, user, .forward to that user: all four delivered" "$out" ;;
 esac
 tap_is "... one copy each for p2, p3, p4; none for p5 (forwarded)" \
-    "$(count dup "$spool/p2") $(count dup "$spool/p3") $(count dup "$spool/p4") $(count dup "$spool/p5")" \
+    "$(sb_count dup "$spool/p2") $(sb_count dup "$spool/p3") $(sb_count dup "$spool/p4") $(sb_count dup "$spool/p5")" \
     "1 1 1 0"
 rm -f /home/p5/.forward /etc/aliases /etc/aliases.db
 
@@ -117,7 +107,7 @@ tap_is "... one stderr line, for p21" \
     "$(wc -l <"$SB/stderr" | tr -d ' '):$(cut -d: -f2 "$SB/stderr" | tr -d ' ')" \
     "1:p21"
 tap_is "... p20, p22, p23 got it" \
-    "$(count piped "$spool/p20") $(count piped "$spool/p22") $(count piped "$spool/p23")" \
+    "$(sb_count piped "$spool/p20") $(sb_count piped "$spool/p22") $(sb_count piped "$spool/p23")" \
     "1 1 1"
 rmdir "$spool/p21"
 tap_done

@@ -10,10 +10,7 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-ml=$POSTERN_LIBEXECDIR/mail.local
-spool=$POSTERN_MAIL_SPOOL
-conf=$POSTERN_CONFIG_DIR/postern.conf
-printf 'myhostname = test.example\n' >"$conf"
+. "$top_srcdir/tests/mail.local/setup.sh"
 
 tap_is "mail.local is installed root:root 0555" \
     "$(stat -c '%U:%G %a' "$ml")" "root:root 555"

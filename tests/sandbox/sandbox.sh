@@ -33,6 +33,8 @@
 #   sb_install_setgid SRC DEST GROUP   copy, root:GROUP, mode 2555
 #   sb_add_user NAME UID [GROUP...]    one more user, own group, home
 #   sb_uid USER, sb_gid GROUP, sb_home USER
+#   sb_user_file USER PATH MODE TEXT   PATH holds TEXT and a newline, USER's
+#   sb_count SUBJECT MBOX        how many messages in MBOX have that Subject:
 # Variables: $SB the private scratch directory (tmpfs), $SB_LOG the log
 # of the set-up (under the build tree, kept after the test).
 
@@ -335,3 +337,10 @@ sb_install_setgid() {
 sb_uid() { getent passwd "$1" | cut -d: -f3; }
 sb_gid() { getent group "$1" | cut -d: -f3; }
 sb_home() { getent passwd "$1" | cut -d: -f6; }
+sb_user_file() {
+	printf '%s\n' "$4" >"$2" && chown "$1:$1" "$2" && chmod "$3" "$2"
+}
+sb_count() {
+	_sb_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
+	echo "${_sb_c:-0}"
+}
