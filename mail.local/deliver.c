@@ -420,20 +420,25 @@ deliver_refused(const struct spool *sp, struct rcpt *r, const char *session)
 	return true;
 }
 
+/* A job's place in the sort by destination. */
+struct djob_ref {
+	const struct buf *key;
+	size_t	 i;		/* its index in the jobs */
+};
+
 /* Order of jobs by destination, then by position (for duplicates). */
 static int
 deliver_job_cmp(const void *a, const void *b)
 {
-	const struct djob *x = *(const struct djob *const *)a;
-	const struct djob *y = *(const struct djob *const *)b;
-	size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
-	int c = memcmp(x->key.data, y->key.data, n);
+	const struct djob_ref *x = a, *y = b;
+	size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
+	int c = memcmp(x->key->data, y->key->data, n);
 
 	if (c != 0)
 		return c;
-	if (x->key.len != y->key.len)
-		return x->key.len < y->key.len ? -1 : 1;
-	return x < y ? -1 : x > y;
+	if (x->key->len != y->key->len)
+		return x->key->len < y->key->len ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 /*
@@ -446,21 +451,22 @@ deliver_job_cmp(const void *a, const void *b)
 static void
 deliver_dedupe(struct djob *jobs, size_t nj)
 {
-	struct djob **by = xcalloc(nj ? nj : 1, sizeof(*by));
+	struct djob_ref *by = xcalloc(nj ? nj : 1, sizeof(*by));
 	size_t i, first = 0;
 
 	for (i = 0; i < nj; i++) {
 		buf_printf(&jobs[i].key, "%d %s %s", (int)jobs[i].d->kind,
 		    jobs[i].d->target, jobs[i].d->runas);
-		by[i] = &jobs[i];
+		by[i].key = &jobs[i].key;
+		by[i].i = i;
 	}
 	qsort(by, nj, sizeof(*by), deliver_job_cmp);
 	for (i = 0; i < nj; i++) {
-		if (i == 0 || by[first]->key.len != by[i]->key.len ||
-		    memcmp(by[first]->key.data, by[i]->key.data,
-		    by[i]->key.len) != 0)
+		if (i == 0 || by[first].key->len != by[i].key->len ||
+		    memcmp(by[first].key->data, by[i].key->data,
+		    by[i].key->len) != 0)
 			first = i;
-		by[i]->first = (size_t)(by[first] - jobs);
+		jobs[by[i].i].first = by[first].i;
 	}
 	free(by);
 }
