@@ -61,6 +61,8 @@ void	 spool_close(struct spool *);
 void	 spool_put(struct spool *, const char *, size_t);
 /* Flush; add a final LF if missing.  0, or -1 (sp->err or too_big). */
 int	 spool_finish(struct spool *);
+/* The first len bytes to fd, at its offset: 0, or -1 with errno. */
+int	 spool_copy(const struct spool *, int fd, off_t len);
 /* Was addr (any case) already in a Delivered-To: header? */
 bool	 spool_seen_delivered_to(const struct spool *, const char *addr);
 

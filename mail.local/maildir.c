@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sysexits.h>
@@ -100,58 +99,6 @@ maildir_host(struct buf *b)
 	}
 }
 
-/* Copy the spool to fd without user-space copies when possible. */
-static int
-maildir_copy(int fd, struct spool *sp)
-{
-	off_t off = 0;
-	char *tmp;
-
-	while (off < sp->size) {
-		ssize_t n = copy_file_range(sp->fd, &off, fd, NULL,
-		    (size_t)(sp->size - off), 0);
-
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EXDEV && errno != EINVAL &&
-		    errno != ENOSYS && errno != EOPNOTSUPP)
-			return -1;
-		break;
-	}
-	while (off < sp->size) {
-		ssize_t n = sendfile(fd, sp->fd, &off,
-		    (size_t)(sp->size - off));
-
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EINVAL && errno != ENOSYS)
-			return -1;
-		break;
-	}
-	if (off >= sp->size)
-		return 0;
-	tmp = xmalloc(65536);
-	while (off < sp->size) {
-		ssize_t n = pread(sp->fd, tmp, 65536, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || iox_write_full(fd, tmp, (size_t)n) < 0) {
-			if (n == 0)
-				errno = EIO;
-			free(tmp);
-			return -1;
-		}
-		off += n;
-	}
-	free(tmp);
-	return 0;
-}
-
 void
 maildir_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
     int homefd, const char *home, const char *path, struct dresult *res)
@@ -186,7 +133,7 @@ maildir_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	deliver_final_addr(&final, r);
 	deliver_headers(&head, sender, buf_cstr(&final), r->orig);
 	if (iox_write_full(fd, head.data, head.len) < 0 ||
-	    maildir_copy(fd, sp) < 0 || iox_fsync(fd) < 0 ||
+	    spool_copy(sp, fd, sp->size) < 0 || iox_fsync(fd) < 0 ||
 	    fstat(fd, &st) < 0) {
 		dresult_errno(res, errno, "cannot write to", buf_cstr(&obj));
 		goto unlink;

@@ -422,7 +422,8 @@ mbox_copy_quoted(struct mbox_out *o, struct spool *sp, bool rd)
 	size_t gts = 0, m = 0;
 
 	while (off < sp->size && o->err == 0) {
-		ssize_t n = pread(sp->fd, in, MBOX_BUF, off);
+		ssize_t n = pread(sp->fd, in, (size_t)(sp->size - off) < MBOX_BUF ?
+		    (size_t)(sp->size - off) : MBOX_BUF, off);
 		size_t i = 0;
 
 		if (n < 0 && errno == EINTR)

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "lib/config.h"
@@ -115,12 +116,63 @@ spool_close(struct spool *sp)
 	buf_free(&sp->hdr);
 }
 
+/*
+ * Copy the first len bytes of the spool to fd (at its offset), without
+ * user-space copies when the kernel can: copy_file_range, then sendfile,
+ * then read and write.  0, or -1 with errno.
+ */
+int
+spool_copy(const struct spool *sp, int fd, off_t len)
+{
+	off_t off = 0;
+	char *tmp;
+
+	while (off < len) {
+		ssize_t n = copy_file_range(sp->fd, &off, fd, NULL,
+		    (size_t)(len - off), 0);
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && errno != EXDEV && errno != EINVAL &&
+		    errno != ENOSYS && errno != EOPNOTSUPP)
+			return -1;
+		break;
+	}
+	while (off < len) {
+		ssize_t n = sendfile(fd, sp->fd, &off, (size_t)(len - off));
+
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && errno != EINVAL && errno != ENOSYS)
+			return -1;
+		break;
+	}
+	if (off >= len)
+		return 0;
+	tmp = xmalloc(SPOOL_OBUF);
+	while (off < len) {
+		size_t want = (size_t)(len - off) < SPOOL_OBUF ?
+		    (size_t)(len - off) : SPOOL_OBUF;
+		ssize_t n = pread(sp->fd, tmp, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || iox_write_full(fd, tmp, (size_t)n) < 0) {
+			if (n == 0)
+				errno = EIO;
+			free(tmp);
+			return -1;
+		}
+		off += n;
+	}
+	free(tmp);
+	return 0;
+}
+
 /* Move the bytes written so far from the memfd into a file. */
 static void
 spool_spill(struct spool *sp)
 {
-	off_t off = 0, have = sp->size - (off_t)sp->olen;
-	char *tmp;
 	int fd;
 
 	sp->mem = false;
@@ -128,25 +180,8 @@ spool_spill(struct spool *sp)
 		sp->err = errno;
 		return;
 	}
-	tmp = xmalloc(SPOOL_OBUF);
-	while (off < have) {
-		size_t want = (size_t)(have - off) < SPOOL_OBUF ?
-		    (size_t)(have - off) : SPOOL_OBUF;
-		ssize_t n = pread(sp->fd, tmp, want, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sp->err = n < 0 ? errno : EIO;
-			break;
-		}
-		if (iox_pwrite_full(fd, tmp, (size_t)n, off) < 0) {
-			sp->err = errno;
-			break;
-		}
-		off += n;
-	}
-	free(tmp);
+	if (spool_copy(sp, fd, sp->size - (off_t)sp->olen) < 0)
+		sp->err = errno;
 	(void)close(sp->fd);
 	sp->fd = fd;
 }

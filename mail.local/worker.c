@@ -347,7 +347,7 @@ worker_read(int fd, struct buf *b, size_t n)
  * (c->res says why).
  */
 static int
-worker_start(struct spool *sp, struct wcall *c)
+worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 {
 	struct wreq h = { c->op, (long long)sp->size,
 	    (long long)sp->arrival.tv_sec, (long long)sp->arrival.tv_nsec,
@@ -360,8 +360,10 @@ worker_start(struct spool *sp, struct wcall *c)
 	 * group; without one (home mailboxes, a sticky spool) they are the
 	 * same process.
 	 */
-	gid_t extra = c->mailbox ? worker_spool_gid() : (gid_t)-1;
+	gid_t extra = c->mailbox ? spool_gid : (gid_t)-1;
 
+	if ((w = worker_find(c->pw, extra)) != NULL && w->busy != NULL)
+		return 0;
 	for (i = 0; i < c->nfields; i++)
 		buf_append(&out, c->fields[i], strlen(c->fields[i]) + 1);
 	if (out.len > WREQ_BYTES_MAX) {
@@ -371,10 +373,6 @@ worker_start(struct spool *sp, struct wcall *c)
 		return -1;
 	}
 	h.nbytes = (unsigned)out.len;
-	if ((w = worker_find(c->pw, extra)) != NULL && w->busy != NULL) {
-		buf_free(&out);
-		return 0;
-	}
 	if (w == NULL && (w = worker_spawn(sp, c->pw, extra)) == NULL) {
 		buf_free(&out);
 		if (errno == 0)
@@ -503,14 +501,21 @@ worker_call_all(struct spool *sp, struct wcall *c, size_t n)
 {
 	bool *started = xcalloc(n ? n : 1, sizeof(*started));
 	size_t next = 0, busy = 0, k;
+	gid_t spool_gid = (gid_t)-1;
+	bool mailbox = false;
 	int rc;
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		memset(&c[k].res, 0, sizeof(c[k].res));
+		mailbox = mailbox || c[k].mailbox;
+	}
+	if (mailbox)
+		spool_gid = worker_spool_gid();	/* one stat for the batch */
 	while (next < n || busy > 0) {
 		for (k = next; k < n && k < next + WCALL_AHEAD &&
 		    busy < WORKERS_MAX; k++) {
-			if (started[k] || (rc = worker_start(sp, &c[k])) == 0)
+			if (started[k] || (rc = worker_start(sp, &c[k],
+			    spool_gid)) == 0)
 				continue;
 			started[k] = true;
 			busy += rc > 0;

@@ -89,12 +89,14 @@ queue_abort(void)
 	}
 }
 
+const int queue_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM,
+    SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
+const size_t queue_nsignals = sizeof(queue_signals) / sizeof(queue_signals[0]);
+
 /* Create the temporary file; returns its fd. */
 int
 queue_open(struct submit *s, struct buf *why)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-	    SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
 	struct sigaction sa;
 	sigset_t block, old;
 	unsigned long long rnd;
@@ -116,8 +118,8 @@ queue_open(struct submit *s, struct buf *why)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = queue_on_signal;
 	(void)sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	for (i = 0; i < queue_nsignals; i++)
+		(void)sigaction(queue_signals[i], &sa, NULL);
 	/*
 	 * A signal that arrives during openat is delivered on its return,
 	 * after the file exists: blocked until queue_have_tmp says so, or the

@@ -93,6 +93,9 @@ off_t	 message_copy(struct submit *, int fd);
 
 /* The queue: open the temp file, commit it into new/, or remove it. */
 int	 queue_open(struct submit *, struct buf *why);
+/* The signals queue_open() catches (to remove its file), and how many. */
+extern const int queue_signals[];
+extern const size_t queue_nsignals;
 void	 queue_commit(struct submit *, int fd, off_t size, bool drop);
 void	 queue_abort(void);
 /* -bs: an SMTP session on s->in and out; the exit status. */

@@ -202,15 +202,7 @@ with open(sys.argv[1], "ab", buffering=0) as f:
 }
 # at_wait_file FILE ERE [TENTHS]: up to 3 s (or TENTHS/10 s) for a line
 # of FILE matching ERE.
-at_wait_file() {
-	_at_i=0
-	while [ $_at_i -lt "${3:-30}" ]; do
-		grep -Eaq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		_at_i=$((_at_i + 1))
-	done
-	return 1
-}
+at_wait_file() { sb_wait_line "$1" "$2" "${3:-30}" -E; }
 at_syslog_wait() { at_wait_file "$at_syslog" "$@"; }
 
 # at_lmtp [-p SECONDS] [-f SENDER] RCPT... <MESSAGE: one LMTP session with

@@ -33,7 +33,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static char qdir[4096];
+/* mkdtemp(3) replaces the X's: the directory is made with a unique name. */
+#define QDIR_TEMPLATE	"postern-fuzz-bs.XXXXXX"
+static char *qdir;
 static FILE *out;
 
 /*
@@ -44,9 +46,7 @@ static FILE *out;
  * `make fuzz` runs this target with -timeout=0 (no per-input alarm) and
  * bounds the whole run with timeout(1) instead.
  */
-static const int taken[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM,
-    SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
-static struct sigaction fuzzer_sa[sizeof(taken) / sizeof(taken[0])];
+static struct sigaction fuzzer_sa[16];	/* for queue_signals[] */
 
 void
 submit_fail(int code, const char *fmt, ...)
@@ -87,12 +87,17 @@ setup(void)
 
 	char *o = getenv("FUZZ_BS_OUT");
 
+	char *cwd = NULL;
+
 	if (getuid() == 0 && access("/run", W_OK) == 0)
-		(void)snprintf(qdir, sizeof(qdir), "/run/postern-fuzz-bs.XXXXXX");
-	else if (getcwd(qdir, sizeof(qdir) - 24) != NULL)
-		(void)strcat(qdir, "/postern-fuzz-bs.XXXXXX");
+		buf_append_str(&path, "/run");
+	else if ((cwd = getcwd(NULL, 0)) != NULL)
+		buf_append_str(&path, cwd);
 	else
 		abort();
+	free(cwd);
+	buf_append_str(&path, "/" QDIR_TEMPLATE);
+	qdir = buf_steal(&path);
 	if (mkdtemp(qdir) == NULL || chmod(qdir, 0755) < 0 ||
 	    atexit(cleanup) != 0)
 		abort();
@@ -112,8 +117,10 @@ setup(void)
 		abort();
 	if ((out = fopen(o != NULL ? o : "/dev/null", "w")) == NULL)
 		abort();
-	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
-		if (sigaction(taken[i], NULL, &fuzzer_sa[i]) < 0)
+	if (queue_nsignals > sizeof(fuzzer_sa) / sizeof(fuzzer_sa[0]))
+		abort();
+	for (size_t i = 0; i < queue_nsignals; i++)
+		if (sigaction(queue_signals[i], NULL, &fuzzer_sa[i]) < 0)
 			abort();
 	buf_free(&path);
 	buf_free(&why);
@@ -160,8 +167,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.in.limit = s.limit;
 	cq_env_init(&s.env);
 	(void)smtp_session(&s, out);
-	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
-		if (sigaction(taken[i], &fuzzer_sa[i], NULL) < 0)
+	for (size_t i = 0; i < queue_nsignals; i++)
+		if (sigaction(queue_signals[i], &fuzzer_sa[i], NULL) < 0)
 			abort();
 	cq_env_free(&s.env);
 	free(s.in.buf);

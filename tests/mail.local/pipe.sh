@@ -154,4 +154,15 @@ CapEff: 00000000000000c0
 CapBnd: 00000000000000c0
 CapAmb: 0000000000000000"
 
+# A message of 3 MiB: pipe mode spools its first MiB in memory and moves
+# to the temporary file past it; every byte must reach the mailbox.
+rm -f "$spool/bob"
+{ printf 'Subject: three mib\n\n'; i=0
+  while [ $i -lt 3 ]; do head -c 1048576 /dev/zero | tr '\0' 'y' | fold -w 999
+	i=$((i + 1)); done; echo; } >"$SB/big"
+"$ml" -f a@b bob <"$SB/big"
+tap_is "3 MiB in pipe mode: exit 0" "$?" 0
+sed -n '/^Subject: three mib$/,$p' "$spool/bob" | sed '$d' >"$SB/big.got"
+tap_check "... the mailbox holds the message byte for byte" cmp "$SB/big" "$SB/big.got"
+
 tap_done

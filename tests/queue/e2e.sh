@@ -49,19 +49,7 @@ runner=$!
 trap 'kill $runner $sink 2>/dev/null' EXIT
 
 # wait_for FILE PATTERN: up to 20 s for a line in a file.
-wait_for() {
-	_i=0
-	while [ $_i -lt 200 ]; do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-count() {
-	_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
+wait_for() { sb_wait_line "$1" "$2" 200; }
 
 sleep 0.5
 tap_is "the runner keeps DAC_OVERRIDE, DAC_READ_SEARCH, SETGID, SETUID, SETPCAP; bounding: the last three" \
@@ -71,7 +59,7 @@ printf 'To: bob\nSubject: e2e one\n\nhello bob\n' | sb_as alice "$sm" -t -i
 tap_is "alice: sendmail -t exits 0" "$?" 0
 tap_check "bob's mailbox gets it" wait_for "$spool/bob" "^Subject: e2e one"
 tap_is "... once, with alice as the sender" \
-    "$(count 'e2e one' "$spool/bob") $(grep -c '^Return-Path: <alice@test.example>' "$spool/bob")" "1 1"
+    "$(sb_count 'e2e one' "$spool/bob") $(grep -c '^Return-Path: <alice@test.example>' "$spool/bob")" "1 1"
 
 echo hi | sb_as bob "$sm" root
 tap_check "echo hi | sendmail root: alice (root's alias) gets it" \

@@ -29,19 +29,7 @@ printf 'postmaster: root\n' >/etc/aliases
 "$POSTERN_SBINDIR/newaliases" >/dev/null
 
 # wait_for FILE PATTERN [TENTHS]: up to 20 s (or TENTHS/10 s) for a line.
-wait_for() {
-	_i=0
-	while [ $_i -lt "${3:-200}" ]; do
-		grep -aq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-count() {
-	_c=$(grep -ac "^Subject: $1\$" "$2" 2>/dev/null)
-	echo "${_c:-0}"
-}
+wait_for() { sb_wait_line "$1" "$2" "${3:-200}"; }
 
 # The template: a real client file from alice's sendmail, taken before
 # any runner is there to pick it up.
@@ -382,8 +370,8 @@ EOT
 tap_diag "rename race: $race names"
 sleep 3
 nr=$(ls "$q/submit/bad" | grep -c '^RACE')
-tap_is "rename race: root's file never delivered" "$(count 'race root' "$spool/bob")" 0
-ra=$(count 'race alice' "$spool/bob")
+tap_is "rename race: root's file never delivered" "$(sb_count 'race root' "$spool/bob")" 0
+ra=$(sb_count 'race alice' "$spool/bob")
 tap_check "... alice's at most once per name ($ra delivered, $nr set aside)" \
     sh -c "test \$(grep -a '^Subject: race alice' '$spool/bob' | wc -l) -le \$(grep -ac 'RACE.*: uid=' '$log')"
 tap_is "... every race name handled (submit/new empty)" "$(ls -A "$q/submit/new" | wc -l)" 0

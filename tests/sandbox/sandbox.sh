@@ -35,6 +35,8 @@
 #   sb_uid USER, sb_gid GROUP, sb_home USER
 #   sb_user_file USER PATH MODE TEXT   PATH holds TEXT and a newline, USER's
 #   sb_count SUBJECT MBOX        how many messages in MBOX have that Subject:
+#   sb_wait_line FILE RE TENTHS [-E]   up to TENTHS/10 s for a line of FILE
+#                                matching RE (a BRE; -E: an ERE); 0 if one came
 # Variables: $SB the private scratch directory (tmpfs), $SB_LOG the log
 # of the set-up (under the build tree, kept after the test).
 
@@ -341,6 +343,16 @@ sb_user_file() {
 	printf '%s\n' "$4" >"$2" && chown "$1:$1" "$2" && chmod "$3" "$2"
 }
 sb_count() {
-	_sb_c=$(grep -c "^Subject: $1\$" "$2" 2>/dev/null)
+	_sb_c=$(grep -ac "^Subject: $1\$" "$2" 2>/dev/null)
 	echo "${_sb_c:-0}"
+}
+sb_wait_line() {
+	_sb_i=0
+	while [ "$_sb_i" -lt "$3" ]; do
+		# shellcheck disable=SC2086
+		grep -aq ${4:-} -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_sb_i=$((_sb_i + 1))
+	done
+	return 1
 }
