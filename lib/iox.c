@@ -180,6 +180,16 @@ iox_close(int fd)
 	return 0;
 }
 
+/* Milliseconds on the monotonic clock. */
+long long
+iox_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Fill p with n unpredictable bytes. */
 static int
 iox_random(void *p, size_t n)

@@ -58,5 +58,7 @@ int	 iox_set_cloexec(int fd);
 void	 iox_signals_default(void);
 /* fds 0-2 valid, the rest closed, umask 077, signals reset, no env. */
 int	 iox_start_clean(void);
+/* Milliseconds on the monotonic clock (for deadlines). */
+long long iox_now_ms(void);
 
 #endif

@@ -356,7 +356,7 @@ xio_forward(void *ctx, const char *user, const char *ext,
     struct target_list *tl, struct buf *src, struct buf *why)
 {
 	struct stat st;
-	bool cache;
+	bool cache, known;
 	struct xio *x = ctx;
 	struct priv_user pw;
 	struct wresult res;
@@ -373,9 +373,9 @@ xio_forward(void *ctx, const char *user, const char *ext,
 	 * Only without an extension: another one may name another file.
 	 */
 	cache = ext == NULL && xio_nofwd_ok() && stat(pw.home, &st) == 0;
-	if ((cache && xio_nofwd_find(&pw, &st)) ||
-	    (xio_nofwd_ok() && xio_forward_absent(&pw, ext))) {
-		if (cache && !xio_nofwd_find(&pw, &st))
+	known = cache && xio_nofwd_find(&pw, &st);
+	if (known || (xio_nofwd_ok() && xio_forward_absent(&pw, ext))) {
+		if (cache && !known)
 			xio_nofwd_add(&pw, &st);
 		priv_user_free(&pw);
 		return 0;

@@ -19,11 +19,11 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/iox.h"
 #include "lib/xalloc.h"
 
 #include "mail.local/mail_local.h"
@@ -47,22 +47,12 @@ reader_free(struct reader *r)
 	r->buf = NULL;
 }
 
-/* The monotonic clock in ms. */
-static long long
-reader_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A new line starts: it must be complete within timeout_ms. */
 static void
 reader_line_starts(struct reader *r)
 {
 	if (r->timeout_ms >= 0)
-		r->line_deadline = reader_now_ms() + r->timeout_ms;
+		r->line_deadline = iox_now_ms() + r->timeout_ms;
 }
 
 /* Read more bytes after the unread ones; 1, 0 at EOF, -1 on error. */
@@ -92,7 +82,7 @@ reader_fill(struct reader *r)
 
 			if (r->line_deadline > 0) {
 				long long left = r->line_deadline -
-				    reader_now_ms();
+				    iox_now_ms();
 
 				wait = left < 0 ? 0 : left < wait ? left : wait;
 			}

@@ -66,16 +66,6 @@ struct dotlock {
 	unsigned long long rec_ino;
 };
 
-/* Milliseconds on the monotonic clock. */
-static long long
-mbox_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep a little, growing, with jitter; false once the deadline passed. */
 static bool
 mbox_backoff(long long deadline, unsigned *step)
@@ -83,7 +73,7 @@ mbox_backoff(long long deadline, unsigned *step)
 	struct timespec ts;
 	long ms;
 
-	if (mbox_now_ms() >= deadline)
+	if (iox_now_ms() >= deadline)
 		return false;
 	ms = 1L << (*step < 6 ? *step : 6);	/* 1..64 ms */
 	ms += (long)(getpid() % 7);
@@ -558,7 +548,7 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	off_t orig;
 	int fd = -1, subfd = -1;
 
-	deadline = mbox_now_ms() + config_num(CF_lock_timeout) * 1000;
+	deadline = iox_now_ms() + config_num(CF_lock_timeout) * 1000;
 	buf_printf(&obj, "%s/%s", dirname, name);
 	deliver_final_addr(&final, r);
 	if (strchr(name, '/') != NULL) {
