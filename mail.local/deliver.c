@@ -129,6 +129,31 @@ static const struct safe_check dir_rule = {
 	.type = S_IFDIR, .mode_forbid = S_IWOTH, .sticky_ok = true,
 };
 
+/*
+ * The mailbox directory (the spool, or the home), opened and vetted for
+ * the first delivery of a worker and kept for the next ones: a worker is
+ * one user for the whole session, so it is the same directory each time.
+ */
+static int
+deliver_dir(const char *path, struct buf *why)
+{
+	static char *kept_path;
+	static int kept = -1;
+	int fd;
+
+	if (kept >= 0 && strcmp(kept_path, path) == 0)
+		return kept;
+	if ((fd = safe_opendir(AT_FDCWD, path, &dir_rule,
+	    SAFE_F_ROOT_SYMLINKS, why)) < 0)
+		return -1;
+	if (kept >= 0)
+		(void)close(kept);
+	free(kept_path);
+	kept_path = xstrdup(path);
+	kept = fd;
+	return fd;
+}
+
 /* Deliver the spool to r, already running as the user. */
 static void
 deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
@@ -140,8 +165,7 @@ deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
 	res->status = EX_OK;
 	res->dsn = NULL;
 	buf_reset(&res->text);
-	fd = safe_opendir(AT_FDCWD, loc->in_home ? r->pw.home : loc->path,
-	    &dir_rule, SAFE_F_ROOT_SYMLINKS, &why);
+	fd = deliver_dir(loc->in_home ? r->pw.home : loc->path, &why);
 	if (fd < 0) {
 		dresult_why(res, errno, loc->in_home ? "cannot open home "
 		    "directory" : "cannot open mail spool", buf_cstr(&why));
@@ -152,8 +176,6 @@ deliver_once(struct spool *sp, const char *sender, const struct rcpt *r,
 		maildir_deliver(sp, sender, r, fd, r->pw.home, loc->path, res);
 	else
 		mbox_deliver(sp, sender, r, fd, r->pw.home, loc->path, res);
-	if (fd >= 0)
-		(void)close(fd);
 	buf_free(&why);
 }
 
@@ -542,86 +564,137 @@ deliver_collect(const struct spool *sp, struct rcpt *r,
 	buf_free(&where);
 }
 
+/* One message's deliveries between deliver_start() and deliver_finish(). */
+struct dbatch {
+	struct spool *sp;
+	const char *sender, *session;
+	struct rcpt *rv;
+	size_t	 nr, nj;
+	struct expansion *xv;
+	size_t	*from;		/* rv[i]'s jobs are from[i] .. from[i + 1] */
+	bool	*expanded;
+	struct djob *jobs;
+	struct wcall *calls;
+	struct wbatch wb;
+};
+
 /*
- * Deliver to every recipient: each is checked and expanded in turn, the
- * final destinations of all of them are delivered together (in parallel,
- * by worker_call_all), then each recipient's outcome is logged.
+ * Start delivering to every recipient: each is checked and expanded in
+ * turn, then the final destinations of all of them are started together
+ * (in parallel, by worker_batch_start).  deliver_finish() waits for them
+ * and logs each recipient's outcome.  The strings and sp stay untouched
+ * until then.
  */
-void
-deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
+struct dbatch *
+deliver_start(struct spool *sp, const char *sender, struct rcpt *rv,
     size_t nr, const char *session)
 {
-	struct expansion *xv = xcalloc(nr ? nr : 1, sizeof(*xv));
-	size_t *from = xcalloc(nr + 1, sizeof(*from));
-	bool *expanded = xcalloc(nr ? nr : 1, sizeof(*expanded));
-	struct djob *jobs = NULL;
-	struct wcall *calls;
-	size_t nj = 0, cap = 0, nc = 0, i, k;
+	struct dbatch *b = xcalloc(1, sizeof(*b));
+	size_t cap = 0, nc = 0, i, k;
 
+	b->sp = sp;
+	b->sender = sender;
+	b->session = session;
+	b->rv = rv;
+	b->nr = nr;
+	b->xv = xcalloc(nr ? nr : 1, sizeof(*b->xv));
+	b->from = xcalloc(nr + 1, sizeof(*b->from));
+	b->expanded = xcalloc(nr ? nr : 1, sizeof(*b->expanded));
 	for (i = 0; i < nr; i++) {
 		struct rcpt *r = &rv[i];
+		struct expansion *x = &b->xv[i];
 
-		from[i] = nj;
+		b->from[i] = b->nj;
 		if (deliver_refused(sp, r, session))
 			continue;
-		xio_expand(sp, r, &xv[i]);
-		if (xv[i].tempfail) {
+		xio_expand(sp, r, x);
+		if (x->tempfail) {
 			r->status = EX_TEMPFAIL;
-			r->text = xstrdup(buf_cstr(&xv[i].why));
+			r->text = xstrdup(buf_cstr(&x->why));
 			deliver_log(sp, session, r->addr, NULL, "user=-",
 			    r->status, NULL, r->text);
 			continue;
 		}
-		expanded[i] = true;
-		for (k = 0; k < xv[i].n; k++) {
-			if (nj == cap) {
+		b->expanded[i] = true;
+		for (k = 0; k < x->n; k++) {
+			if (b->nj == cap) {
 				cap = cap ? cap * 2 : 16;
-				jobs = xreallocarray(jobs, cap, sizeof(*jobs));
+				b->jobs = xreallocarray(b->jobs, cap,
+				    sizeof(*b->jobs));
 			}
-			memset(&jobs[nj], 0, sizeof(jobs[nj]));
-			jobs[nj].d = &xv[i].v[k];
-			jobs[nj].rcpt = i;
-			nj++;
+			memset(&b->jobs[b->nj], 0, sizeof(b->jobs[b->nj]));
+			b->jobs[b->nj].d = &x->v[k];
+			b->jobs[b->nj].rcpt = i;
+			b->nj++;
 		}
 	}
-	from[nr] = nj;
-	deliver_dedupe(jobs, nj);
+	b->from[nr] = b->nj;
+	deliver_dedupe(b->jobs, b->nj);
 	/* The jobs no longer move: requests may point into them. */
-	calls = xcalloc(nj ? nj : 1, sizeof(*calls));
-	for (i = 0; i < nj; i++) {
-		if (jobs[i].first != i)
+	b->calls = xcalloc(b->nj ? b->nj : 1, sizeof(*b->calls));
+	for (i = 0; i < b->nj; i++) {
+		struct djob *j = &b->jobs[i];
+
+		if (j->first != i)
 			continue;
-		deliver_prepare(sp, sender, &rv[jobs[i].rcpt], &jobs[i]);
-		if (!jobs[i].call)
+		deliver_prepare(sp, sender, &rv[j->rcpt], j);
+		if (!j->call)
 			continue;
-		calls[nc].pw = &jobs[i].pw;
-		calls[nc].mailbox = jobs[i].op == WOP_MAILBOX;
-		calls[nc].op = jobs[i].op;
-		calls[nc].fields = jobs[i].fv;
-		calls[nc].nfields = jobs[i].nfields;
+		b->calls[nc].pw = &j->pw;
+		b->calls[nc].mailbox = j->op == WOP_MAILBOX;
+		b->calls[nc].op = j->op;
+		b->calls[nc].fields = j->fv;
+		b->calls[nc].nfields = j->nfields;
 		nc++;
 	}
-	worker_call_all(sp, calls, nc);
-	for (i = 0, k = 0; i < nj; i++)
-		if (jobs[i].first == i && jobs[i].call)
-			jobs[i].res = calls[k++].res;
-	for (i = 0; i < nr; i++)
-		if (expanded[i])
-			deliver_collect(sp, &rv[i], &xv[i], jobs, from[i],
-			    from[i + 1], session);
-	for (i = 0; i < nj; i++) {
-		worker_result_free(&jobs[i].res);
-		buf_free(&jobs[i].key);
-		buf_free(&jobs[i].fields);
-		free(jobs[i].fv);
-		if (jobs[i].have_pw)
-			priv_user_free(&jobs[i].pw);
+	worker_batch_start(&b->wb, sp, b->calls, nc);
+	return b;
+}
+
+/* Wait for b's deliveries: 0 when done, 1 as soon as fd has input. */
+int
+deliver_wait(struct dbatch *b, int fd)
+{
+	return worker_batch_wait(&b->wb, fd);
+}
+
+/* Wait for b's deliveries, give each recipient its outcome, free b. */
+void
+deliver_finish(struct dbatch *b)
+{
+	size_t i, k;
+
+	worker_batch_finish(&b->wb);
+	for (i = 0, k = 0; i < b->nj; i++)
+		if (b->jobs[i].first == i && b->jobs[i].call)
+			b->jobs[i].res = b->calls[k++].res;
+	for (i = 0; i < b->nr; i++)
+		if (b->expanded[i])
+			deliver_collect(b->sp, &b->rv[i], &b->xv[i], b->jobs,
+			    b->from[i], b->from[i + 1], b->session);
+	for (i = 0; i < b->nj; i++) {
+		struct djob *j = &b->jobs[i];
+
+		worker_result_free(&j->res);
+		buf_free(&j->key);
+		buf_free(&j->fields);
+		free(j->fv);
+		if (j->have_pw)
+			priv_user_free(&j->pw);
 	}
-	for (i = 0; i < nr; i++)
-		expansion_free(&xv[i]);
-	free(calls);
-	free(jobs);
-	free(xv);
-	free(from);
-	free(expanded);
+	for (i = 0; i < b->nr; i++)
+		expansion_free(&b->xv[i]);
+	free(b->calls);
+	free(b->jobs);
+	free(b->xv);
+	free(b->from);
+	free(b->expanded);
+	free(b);
+}
+
+void
+deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
+    size_t nr, const char *session)
+{
+	deliver_finish(deliver_start(sp, sender, rv, nr, session));
 }

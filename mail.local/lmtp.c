@@ -50,20 +50,37 @@ enum lmtp_state {
 	ST_ANY = 0x1f
 };
 
+/* A transaction: what MAIL, RCPT and the data gave. */
+struct txn {
+	char	*sender;
+	struct rcpt *rcpts;
+	size_t	 nrcpt, nalloc;
+	struct spool *sp;	/* one of lmtp.spools */
+	char	 msgid[32];
+};
+
+/*
+ * PIPELINING across messages: when a message's data has ended, its
+ * deliveries start (fly, batch) and the session goes on reading while the
+ * client has more to say; the replies to what it says are held back
+ * until the message's own replies are out.  One message at a time is in
+ * flight: the next one's data ending waits for it, and so does any read
+ * that would block (the client may be waiting for those replies).
+ */
 struct lmtp {
 	struct reader rd;
 	int	 out;
 	struct buf obuf;
+	struct buf held;	/* replies that come after fly's */
 	enum lmtp_state state;
 	bool	 quit;
 	bool	 dead;		/* the client is gone or timed out */
-	char	*sender;
-	struct rcpt *rcpts;
-	size_t	 nrcpt, nalloc;
+	struct txn t;		/* the transaction being received */
+	struct txn fly;		/* the message being delivered */
+	struct dbatch *batch;	/* fly's deliveries, or NULL */
 	size_t	 nrefused;	/* RCPTs refused in this transaction */
-	struct spool sp;
+	struct spool spools[2];
 	char	 session[32];
-	char	 msgid[32];
 	unsigned nmsg;
 };
 
@@ -77,17 +94,62 @@ lmtp_reply(struct lmtp *l, const char *fmt, ...)
 {
 	va_list ap;
 
+	struct buf *b = l->batch != NULL ? &l->held : &l->obuf;
+
 	va_start(ap, fmt);
-	buf_vprintf(&l->obuf, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	buf_append(&l->obuf, "\r\n", 2);
+	buf_append(b, "\r\n", 2);
+}
+
+/* Forget a transaction's sender and recipients. */
+static void
+txn_clear(struct txn *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrcpt; i++)
+		rcpt_free(&t->rcpts[i]);
+	t->nrcpt = 0;
+	free(t->sender);
+	t->sender = NULL;
 }
 
 static void
-lmtp_flush(void *arg)
-{
-	struct lmtp *l = arg;
+lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep);
 
+/*
+ * The message in flight is delivered: its replies (one per recipient),
+ * then the replies held back behind them.
+ */
+static void
+lmtp_land(struct lmtp *l)
+{
+	size_t i;
+
+	if (l->batch == NULL)
+		return;
+	deliver_finish(l->batch);
+	l->batch = NULL;
+	for (i = 0; i < l->fly.nrcpt; i++) {
+		struct rcpt *r = &l->fly.rcpts[i];
+		struct ex_reply rep;
+
+		lmtp_status_reply(r->status, r->dsn, &rep);
+		lmtp_reply(l, "%d %s <%s> %s", rep.code, rep.dsn, r->addr,
+		    r->status == EX_OK ? "delivered" :
+		    r->text ? r->text : rep.text);
+	}
+	buf_append(&l->obuf, l->held.data, l->held.len);
+	buf_reset(&l->held);
+	txn_clear(&l->fly);
+	l->nmsg++;
+}
+
+/* Write the replies that are ready. */
+static void
+lmtp_write_out(struct lmtp *l)
+{
 	if (l->obuf.len == 0)
 		return;
 	if (!l->dead && iox_write_full(l->out, l->obuf.data, l->obuf.len) < 0)
@@ -95,19 +157,40 @@ lmtp_flush(void *arg)
 	buf_reset(&l->obuf);
 }
 
+/* Every reply out: the message in flight is waited for. */
+static void
+lmtp_flush(struct lmtp *l)
+{
+	lmtp_land(l);
+	lmtp_write_out(l);
+}
+
+/*
+ * Before a read that may block: while a message is in flight, the replies
+ * before it are written and the read waits for whichever comes first,
+ * more input (read on, the message still in flight) or the end of its
+ * deliveries (the client may be waiting for its replies).
+ */
+static void
+lmtp_before_block(void *arg)
+{
+	struct lmtp *l = arg;
+
+	if (l->batch != NULL) {
+		lmtp_write_out(l);
+		if (deliver_wait(l->batch, l->rd.fd) > 0)
+			return;
+	}
+	lmtp_flush(l);
+}
+
 /* Forget the transaction. */
 static void
 lmtp_reset(struct lmtp *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->nrcpt; i++)
-		rcpt_free(&l->rcpts[i]);
-	l->nrcpt = 0;
+	txn_clear(&l->t);
 	l->nrefused = 0;
-	free(l->sender);
-	l->sender = NULL;
-	spool_reset(&l->sp);
+	spool_reset(l->t.sp);
 	l->state = ST_READY;
 }
 
@@ -231,9 +314,9 @@ cmd_mail(struct lmtp *l, const char *arg)
 			goto out;
 		}
 	}
-	l->sender = buf_steal(&path);
+	l->t.sender = buf_steal(&path);
 	l->state = ST_MAIL;
-	ml_make_id(l->msgid, sizeof(l->msgid));
+	ml_make_id(l->t.msgid, sizeof(l->t.msgid));
 	lmtp_reply(l, "250 2.1.0 sender ok");
 out:
 	buf_free(&path);
@@ -265,7 +348,7 @@ cmd_rcpt(struct lmtp *l, const char *arg)
 		lmtp_reply(l, "555 5.5.4 RCPT parameters are not supported");
 		goto out;
 	}
-	if (l->nrcpt >= (size_t)config_num(CF_lmtp_recipient_limit)) {
+	if (l->t.nrcpt >= (size_t)config_num(CF_lmtp_recipient_limit)) {
 		lmtp_reply(l, "452 4.5.3 too many recipients");
 		goto out;
 	}
@@ -280,12 +363,12 @@ cmd_rcpt(struct lmtp *l, const char *arg)
 		l->nrefused++;
 		goto out;
 	}
-	if (l->nrcpt == l->nalloc) {
-		l->nalloc = l->nalloc ? l->nalloc * 2 : 8;
-		l->rcpts = xreallocarray(l->rcpts, l->nalloc,
-		    sizeof(*l->rcpts));
+	if (l->t.nrcpt == l->t.nalloc) {
+		l->t.nalloc = l->t.nalloc ? l->t.nalloc * 2 : 8;
+		l->t.rcpts = xreallocarray(l->t.rcpts, l->t.nalloc,
+		    sizeof(*l->t.rcpts));
 	}
-	l->rcpts[l->nrcpt++] = r;
+	l->t.rcpts[l->t.nrcpt++] = r;
 	l->state = ST_RCPT;
 	lmtp_reply(l, "250 2.1.5 <%s> ok", buf_cstr(&path));
 out:
@@ -312,35 +395,34 @@ lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep)
 		    strcmp(dsn, "5.3.4") == 0 ? 552 : 550;
 }
 
-/* One reply per recipient for the spooled message. */
+/*
+ * The spooled message goes out: the one before it lands first, then this
+ * one is in flight (its replies come from lmtp_land).
+ */
 static void
 lmtp_deliver_all(struct lmtp *l)
 {
+	struct txn t;
 	size_t i;
 
-	if (spool_finish(&l->sp) < 0) {
-		for (i = 0; i < l->nrcpt; i++) {
-			if (l->sp.too_big)
+	if (spool_finish(l->t.sp) < 0) {
+		for (i = 0; i < l->t.nrcpt; i++) {
+			if (l->t.sp->too_big)
 				lmtp_reply(l, "552 5.3.4 <%s> message size "
-				    "exceeds the limit", l->rcpts[i].addr);
+				    "exceeds the limit", l->t.rcpts[i].addr);
 			else
 				lmtp_reply(l, "451 4.3.0 <%s> cannot spool "
-				    "the message: %s", l->rcpts[i].addr,
-				    strerror(l->sp.err));
+				    "the message: %s", l->t.rcpts[i].addr,
+				    strerror(l->t.sp->err));
 		}
 		return;
 	}
-	deliver_rcpts(&l->sp, l->sender, l->rcpts, l->nrcpt, l->msgid);
-	for (i = 0; i < l->nrcpt; i++) {
-		struct rcpt *r = &l->rcpts[i];
-		struct ex_reply rep;
-
-		lmtp_status_reply(r->status, r->dsn, &rep);
-		lmtp_reply(l, "%d %s <%s> %s", rep.code, rep.dsn, r->addr,
-		    r->status == EX_OK ? "delivered" :
-		    r->text ? r->text : rep.text);
-	}
-	l->nmsg++;
+	lmtp_land(l);
+	t = l->fly;
+	l->fly = l->t;
+	l->t = t;
+	l->batch = deliver_start(l->fly.sp, l->fly.sender, l->fly.rcpts,
+	    l->fly.nrcpt, l->fly.msgid);
 }
 
 /*
@@ -372,7 +454,7 @@ cmd_data(struct lmtp *l, const char *arg)
 		return;
 	}
 	lmtp_reply(l, "354 go ahead, end with <CRLF>.<CRLF>");
-	if (reader_data(&l->rd, &l->sp) < 0) {
+	if (reader_data(&l->rd, l->t.sp) < 0) {
 		/* No end marker: nothing is delivered. */
 		lmtp_input_ended(l);
 		return;
@@ -411,7 +493,7 @@ cmd_bdat(struct lmtp *l, const char *arg)
 		lmtp_reply(l, "503 5.5.1 no valid recipients");
 		return;
 	}
-	if (reader_chunk(&l->rd, &l->sp, n) < 0) {
+	if (reader_chunk(&l->rd, l->t.sp, n) < 0) {
 		lmtp_input_ended(l);
 		return;
 	}
@@ -497,13 +579,17 @@ lmtp_session(int in, int out)
 
 	memset(&l, 0, sizeof(l));
 	reader_init(&l.rd, in, (int)config_num(CF_lmtp_timeout) * 1000);
-	l.rd.before_block = lmtp_flush;
+	l.rd.before_block = lmtp_before_block;
 	l.rd.arg = &l;
 	l.out = out;
 	l.state = ST_START;
 	ml_make_id(l.session, sizeof(l.session));
-	if (spool_open(&l.sp, config_num(CF_message_size_limit), false,
-	    &why) < 0) {
+	l.spools[1].fd = -1;
+	l.t.sp = &l.spools[0];
+	l.fly.sp = &l.spools[1];
+	if (spool_open(&l.spools[0], config_num(CF_message_size_limit), false,
+	    &why) < 0 || spool_open(&l.spools[1],
+	    config_num(CF_message_size_limit), false, &why) < 0) {
 		log_error("%s", buf_cstr(&why));
 		lmtp_reply(&l, "421 4.3.0 %s cannot spool: try again later",
 		    ml_opts.hostname);
@@ -511,6 +597,7 @@ lmtp_session(int in, int out)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
+	worker_spools(&l.spools[0], &l.spools[1]);
 	lmtp_reply(&l, "220 %s LMTP postern mail.local ready",
 	    ml_opts.hostname);
 	while (!l.quit && !l.dead) {
@@ -550,11 +637,16 @@ lmtp_session(int in, int out)
 out:
 	deliver_shutdown();
 	lmtp_reset(&l);
-	free(l.rcpts);
-	spool_close(&l.sp);
+	txn_clear(&l.fly);
+	free(l.t.rcpts);
+	free(l.fly.rcpts);
+	spool_close(&l.spools[0]);
+	spool_close(&l.spools[1]);
+	worker_spools(NULL, NULL);
 	reader_free(&l.rd);
 	buf_free(&line);
 	buf_free(&why);
 	buf_free(&l.obuf);
+	buf_free(&l.held);
 	return rc;
 }

@@ -136,6 +136,11 @@ void	 rcpt_free(struct rcpt *);
  */
 void	 deliver_rcpts(struct spool *, const char *sender, struct rcpt *rv,
 	    size_t n, const char *session);
+struct dbatch;
+struct dbatch *deliver_start(struct spool *, const char *sender,
+	    struct rcpt *rv, size_t n, const char *session);
+int	 deliver_wait(struct dbatch *, int fd);
+void	 deliver_finish(struct dbatch *);
 
 /* Result of a delivery inside the recipient's child process. */
 struct dresult {
@@ -177,7 +182,21 @@ struct wcall {
 	struct wresult res;	/* the outcome */
 };
 /* Every call, several at once in different workers; results in c[i].res. */
+/* Calls under way: worker_batch_start() sends what it can, _finish() waits. */
+struct wbatch {
+	struct spool *sp;
+	struct wcall *c;
+	size_t	 n, next, busy;
+	bool	*started;
+	gid_t	 spool_gid;
+};
+void	 worker_batch_start(struct wbatch *, struct spool *, struct wcall *c,
+	    size_t n);
+/* 0 when every call of the batch is done, 1 as soon as fd has input. */
+int	 worker_batch_wait(struct wbatch *, int fd);
+void	 worker_batch_finish(struct wbatch *);
 void	 worker_call_all(struct spool *, struct wcall *c, size_t n);
+void	 worker_spools(struct spool *, struct spool *);
 void	 worker_call(const struct priv_user *pw, bool mailbox, struct spool *,
 	    int op, const char *const *fields, size_t nfields,
 	    struct wresult *);

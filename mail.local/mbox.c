@@ -61,6 +61,7 @@ struct dotlock {
 	int	 dirfd;
 	int	 fd;		/* the lock file, fcntl-locked; -1: none */
 	char	*name;
+	off_t	 len;		/* its content's length; -1: unknown */
 	bool	 recover;	/* taken over from a dead postern writer */
 	off_t	 rec_size;	/* ... whose mailbox had this size */
 	unsigned long long rec_ino;
@@ -85,9 +86,13 @@ mbox_backoff(long long deadline, unsigned *step)
 	return true;
 }
 
-/* Replace the lock file's content. */
+/*
+ * Replace the lock file's content (*len long before, then as written: a
+ * file cut only when the new content is shorter).
+ */
 static int
-dotlock_write(int fd, off_t size, unsigned long long ino, bool known)
+dotlock_write(int fd, off_t *len, off_t size, unsigned long long ino,
+    bool known)
 {
 	char text[96];
 	int n;
@@ -102,8 +107,10 @@ dotlock_write(int fd, off_t size, unsigned long long ino, bool known)
 		errno = EOVERFLOW;
 		return -1;
 	}
-	if (pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) < 0)
+	if (pwrite(fd, text, (size_t)n, 0) != n ||
+	    ((*len < 0 || *len > n) && ftruncate(fd, n) < 0))
 		return -1;
+	*len = n;
 	return 0;
 }
 
@@ -123,10 +130,11 @@ dotlock_create(struct dotlock *lk)
 	char proc[64];
 	int fd, saved;
 
+	lk->len = 0;	/* a new file */
 	fd = openat(lk->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		if (mbox_fcntl_try(fd, F_WRLCK) < 0 ||
-		    dotlock_write(fd, 0, 0, false) < 0)
+		    dotlock_write(fd, &lk->len, 0, 0, false) < 0)
 			goto fail;
 		(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, proc, lk->dirfd, lk->name,
@@ -140,8 +148,9 @@ dotlock_create(struct dotlock *lk)
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	if (mbox_fcntl_try(fd, F_WRLCK) < 0 || dotlock_write(fd, 0, 0,
-	    false) < 0) {
+	lk->len = 0;
+	if (mbox_fcntl_try(fd, F_WRLCK) < 0 || dotlock_write(fd, &lk->len, 0,
+	    0, false) < 0) {
 		saved = errno;
 		(void)unlinkat(lk->dirfd, lk->name, 0);
 		(void)close(fd);
@@ -219,6 +228,7 @@ dotlock_examine(struct dotlock *lk)
 		 * process dies too, the next one still knows the size.
 		 */
 		lk->fd = fd;
+		lk->len = -1;
 		return 1;
 	}
 	/* A foreign lock: break it only when it is old. */
@@ -333,8 +343,11 @@ mbox_lock_fd(int fd, long long deadline)
 	return 0;
 }
 
-/* CRASH RECOVERY: cut off what a dead writer left after rec_size. */
-static void
+/*
+ * CRASH RECOVERY: cut off what a dead writer left after rec_size.  The
+ * mailbox's size afterwards.
+ */
+static off_t
 mbox_recover(const struct dotlock *lk, int fd, const struct stat *st,
     const char *name)
 {
@@ -342,17 +355,20 @@ mbox_recover(const struct dotlock *lk, int fd, const struct stat *st,
 
 	if (!lk->recover || (unsigned long long)st->st_ino != lk->rec_ino ||
 	    st->st_size <= lk->rec_size)
-		return;
+		return st->st_size;
 	if (pread(fd, head, sizeof(head), lk->rec_size) != sizeof(head) ||
 	    memcmp(head, "From ", sizeof(head)) != 0) {
 		log_warn("%s: lock of a dead delivery, but no message starts "
 		    "at offset %lld: left as it is", name,
 		    (long long)lk->rec_size);
-		return;
+		return st->st_size;
 	}
-	if (ftruncate(fd, lk->rec_size) == 0 && iox_fsync(fd) == 0)
+	if (ftruncate(fd, lk->rec_size) < 0)
+		return st->st_size;
+	if (iox_fsync(fd) == 0)
 		log_warn("%s: removed %lld bytes of a delivery that did not "
 		    "finish", name, (long long)(st->st_size - lk->rec_size));
+	return lk->rec_size;
 }
 
 /* The message with From_ quoting, through a buffer. */
@@ -541,7 +557,7 @@ void
 mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
     int dirfd, const char *dirname, const char *name, struct dresult *res)
 {
-	struct dotlock lk = { dirfd, -1, NULL, false, 0, 0 };
+	struct dotlock lk = { dirfd, -1, NULL, -1, false, 0, 0 };
 	struct buf why = BUF_INIT, final = BUF_INIT, obj = BUF_INIT;
 	long long deadline;
 	struct stat st;
@@ -609,8 +625,8 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 		goto out;
 	}
 	if (lk.fd >= 0) {
-		mbox_recover(&lk, fd, &st, buf_cstr(&obj));
-		if (fstat(fd, &st) < 0 || dotlock_write(lk.fd, st.st_size,
+		st.st_size = mbox_recover(&lk, fd, &st, buf_cstr(&obj));
+		if (dotlock_write(lk.fd, &lk.len, st.st_size,
 		    (unsigned long long)st.st_ino, true) < 0) {
 			dresult_errno(res, errno, "cannot update lock",
 			    buf_cstr(&obj));

@@ -21,8 +21,8 @@
  * checked: a worker that breaks the protocol is killed and its request
  * fails temporarily.
  *
- * SECURITY: a worker holds its two pipes, the spool (read only with
- * pread/sendfile) and /dev/null; not the LMTP connection, not the other
+ * SECURITY: a worker holds its two pipes, the spool (two in an LMTP
+ * session; read only with pread/sendfile) and /dev/null; not the LMTP connection, not the other
  * workers' pipes.  The parent trusts nothing a worker says beyond the
  * result of the request it made; expand_io.c checks read results.
  */
@@ -53,6 +53,7 @@
 
 struct wreq {
 	int	 op;
+	int	 spool;		/* which of the session's spools (0 or 1) */
 	long long size;		/* spool bytes */
 	long long sec, nsec;	/* arrival time */
 	unsigned nfields, nbytes;
@@ -71,6 +72,18 @@ struct worker {
 static struct worker workers[WORKERS_MAX];
 static size_t nworkers;
 static unsigned long long worker_clock;
+/*
+ * The session's spools when it has two (LMTP reads the next message into
+ * one while the other is delivered): every worker holds both.
+ */
+static struct spool *wspool[2];
+
+void
+worker_spools(struct spool *a, struct spool *b)
+{
+	wspool[0] = a;
+	wspool[1] = b;
+}
 
 /* The largest payload a read result may have. */
 static size_t
@@ -105,6 +118,9 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 	struct dresult res = { EX_SOFTWARE, NULL, BUF_INIT };
 	struct buf why = BUF_INIT, payload = BUF_INIT;
 	struct wreq h;
+	/* This process's copies of the parent's spools, as at the fork. */
+	struct spool *mine[2] = { wspool[0] != NULL ? wspool[0] : sp,
+	    wspool[1] };
 	gid_t *groups;
 	size_t n = pw->ngroups, i;
 	int fd;
@@ -142,8 +158,10 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 		if (got == 0)
 			_exit(0);
 		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
-		    h.nbytes > WREQ_BYTES_MAX || h.nfields > h.nbytes)
+		    h.nbytes > WREQ_BYTES_MAX || h.nfields > h.nbytes ||
+		    h.spool < 0 || h.spool > 1 || mine[h.spool] == NULL)
 			_exit(1);
+		sp = mine[h.spool];
 		data = xmalloc((size_t)h.nbytes + 1);
 		fields = xcalloc((size_t)h.nfields + 1, sizeof(*fields));
 		if (iox_read_full(req, data, h.nbytes) != (ssize_t)h.nbytes)
@@ -349,7 +367,8 @@ worker_read(int fd, struct buf *b, size_t n)
 static int
 worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 {
-	struct wreq h = { c->op, (long long)sp->size,
+	struct wreq h = { c->op, sp == wspool[1],
+	    (long long)sp->size,
 	    (long long)sp->arrival.tv_sec, (long long)sp->arrival.tv_nsec,
 	    (unsigned)c->nfields, 0 };
 	struct buf out = BUF_INIT, why = BUF_INIT;
@@ -451,11 +470,14 @@ dead:
 	buf_free(&in);
 }
 
-/* Wait for at least one busy worker's reply and take every ready one. */
+/*
+ * Wait for at least one busy worker's reply, or for input on fd (if not
+ * -1: *input is then set), and take every reply that is ready.
+ */
 static size_t
-worker_wait(void)
+worker_wait(int fd, bool *input)
 {
-	struct pollfd pfd[WORKERS_MAX];
+	struct pollfd pfd[WORKERS_MAX + 1];
 	size_t i, k, n = 0, got = 0;
 
 	for (i = 0; i < nworkers; i++)
@@ -464,13 +486,18 @@ worker_wait(void)
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
-	while (poll(pfd, (nfds_t)n, -1) < 0)
+	pfd[n].fd = fd;		/* poll() skips a negative fd */
+	pfd[n].events = POLLIN;
+	pfd[n].revents = 0;
+	while (poll(pfd, (nfds_t)n + 1, -1) < 0)
 		if (errno != EINTR && errno != EAGAIN) {
 			/* Cannot wait: read each in turn (reads block). */
 			for (i = 0; i < n; i++)
 				pfd[i].revents = POLLIN;
 			break;
 		}
+	if (fd >= 0 && pfd[n].revents != 0)
+		*input = true;
 	for (i = 0; i < n; i++) {
 		if (pfd[i].revents == 0)
 			continue;
@@ -496,44 +523,88 @@ worker_wait(void)
  */
 #define WCALL_AHEAD	64
 
-void
-worker_call_all(struct spool *sp, struct wcall *c, size_t n)
+/* Start what can start now; false when nothing is left to wait for. */
+static bool
+worker_batch_step(struct wbatch *b)
 {
-	bool *started = xcalloc(n ? n : 1, sizeof(*started));
-	size_t next = 0, busy = 0, k;
-	gid_t spool_gid = (gid_t)-1;
-	bool mailbox = false;
+	size_t k;
 	int rc;
 
+	for (;;) {
+		for (k = b->next; k < b->n && k < b->next + WCALL_AHEAD &&
+		    b->busy < WORKERS_MAX; k++) {
+			if (b->started[k] || (rc = worker_start(b->sp, &b->c[k],
+			    b->spool_gid)) == 0)
+				continue;
+			b->started[k] = true;
+			b->busy += rc > 0;
+		}
+		while (b->next < b->n && b->started[b->next])
+			b->next++;
+		if (b->busy > 0)
+			return true;
+		if (b->next == b->n)
+			return false;
+		/* Nothing running, yet the next cannot start. */
+		b->c[b->next].res.status = EX_SOFTWARE;
+		b->c[b->next].res.text = xstrdup("no delivery process slot");
+		b->started[b->next] = true;
+	}
+}
+
+void
+worker_batch_start(struct wbatch *b, struct spool *sp, struct wcall *c,
+    size_t n)
+{
+	bool mailbox = false;
+	size_t k;
+
+	memset(b, 0, sizeof(*b));
+	b->sp = sp;
+	b->c = c;
+	b->n = n;
+	b->started = xcalloc(n ? n : 1, sizeof(*b->started));
+	b->spool_gid = (gid_t)-1;
 	for (k = 0; k < n; k++) {
 		memset(&c[k].res, 0, sizeof(c[k].res));
 		mailbox = mailbox || c[k].mailbox;
 	}
 	if (mailbox)
-		spool_gid = worker_spool_gid();	/* one stat for the batch */
-	while (next < n || busy > 0) {
-		for (k = next; k < n && k < next + WCALL_AHEAD &&
-		    busy < WORKERS_MAX; k++) {
-			if (started[k] || (rc = worker_start(sp, &c[k],
-			    spool_gid)) == 0)
-				continue;
-			started[k] = true;
-			busy += rc > 0;
-		}
-		while (next < n && started[next])
-			next++;
-		if (busy == 0) {
-			if (next == n)
-				break;
-			/* Nothing running, yet the next cannot start. */
-			c[next].res.status = EX_SOFTWARE;
-			c[next].res.text = xstrdup("no delivery process slot");
-			started[next] = true;
-			continue;
-		}
-		busy -= worker_wait();
+		b->spool_gid = worker_spool_gid();	/* one stat for the batch */
+	(void)worker_batch_step(b);
+}
+
+int
+worker_batch_wait(struct wbatch *b, int fd)
+{
+	bool input = false;
+
+	while (b->busy > 0 || b->next < b->n) {
+		if (b->busy > 0)
+			b->busy -= worker_wait(fd, &input);
+		if (!worker_batch_step(b))
+			break;
+		if (input)
+			return 1;
 	}
-	free(started);
+	return 0;
+}
+
+void
+worker_batch_finish(struct wbatch *b)
+{
+	(void)worker_batch_wait(b, -1);
+	free(b->started);
+	b->started = NULL;
+}
+
+void
+worker_call_all(struct spool *sp, struct wcall *c, size_t n)
+{
+	struct wbatch b;
+
+	worker_batch_start(&b, sp, c, n);
+	worker_batch_finish(&b);
 }
 
 /* One request to pw's worker; the result into res. */

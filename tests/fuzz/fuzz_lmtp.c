@@ -23,16 +23,44 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Stand-in for deliver.c: a result for each recipient, no files. */
-void
-deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
+/*
+ * Stand-in for deliver.c: a result for each recipient, no files, given
+ * only at deliver_finish() (the recipients must live until then: LMTP
+ * reads the next message meanwhile).
+ */
+struct dbatch {
+	struct rcpt *rv;
+	size_t	 n;
+};
+
+struct dbatch *
+deliver_start(struct spool *sp, const char *sender, struct rcpt *rv,
     size_t n, const char *session)
 {
+	struct dbatch *b = xcalloc(1, sizeof(*b));
+
 	(void)sp;
 	(void)sender;
 	(void)session;
-	for (size_t i = 0; i < n; i++) {
-		struct rcpt *r = &rv[i];
+	b->rv = rv;
+	b->n = n;
+	return b;
+}
+
+/* Input first (a memfd always has it, or its end): reading goes on. */
+int
+deliver_wait(struct dbatch *b, int fd)
+{
+	(void)b;
+	(void)fd;
+	return 1;
+}
+
+void
+deliver_finish(struct dbatch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct rcpt *r = &b->rv[i];
 
 		free(r->text);
 		free(r->dsn);
@@ -52,6 +80,15 @@ deliver_rcpts(struct spool *sp, const char *sender, struct rcpt *rv,
 			r->status = EX_OK;
 		}
 	}
+	free(b);
+}
+
+/* No delivery processes: nothing to tell about the spools. */
+void
+worker_spools(struct spool *a, struct spool *b)
+{
+	(void)a;
+	(void)b;
 }
 
 /* Stand-in for expand_io.c: names starting with 'a' are aliases. */

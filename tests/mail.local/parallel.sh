@@ -10,7 +10,12 @@
 #   - a destination reached from several recipients (an alias, a .forward)
 #     gets one copy;
 #   - pipe mode with several users: the same, with the exit code of the
-#     worst and one stderr line for the failed one.
+#     worst and one stderr line for the failed one;
+#   - LMTP reads the next message while one is delivered: the program
+#     delivering the first waits (10 s at most) for the client to have
+#     written all of the second (1 MiB, far more than a pipe holds), so it
+#     can only succeed if the second is read meanwhile; the replies stay
+#     in order.
 set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/sandbox/sandbox.sh"
@@ -110,4 +115,28 @@ tap_is "... p20, p22, p23 got it" \
     "$(sb_count piped "$spool/p20") $(sb_count piped "$spool/p22") $(sb_count piped "$spool/p23")" \
     "1 1 1"
 rmdir "$spool/p21"
+
+# --- LMTP: the next message is read while one is delivered -----------
+sb_user_file p6 /home/p6/.forward 644 \
+    '"|i=0; while [ ! -e /tmp/par/written ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; test -e /tmp/par/written"'
+rm -f "$spool/p7" /tmp/par/written
+out=$({
+	printf 'LHLO test\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<p6>\r\n'
+	printf 'DATA\r\nSubject: first\r\n\r\nbody\r\n.\r\n'
+	printf 'MAIL FROM:<s@example.org>\r\nRCPT TO:<p7>\r\n'
+	printf 'DATA\r\nSubject: second\r\n\r\n'
+	awk 'BEGIN { for (i = 0; i < 16384; i++)
+		printf "line %05d of a long message ..................................\r\n", i }'
+	printf '.\r\nQUIT\r\n'
+	touch /tmp/par/written
+} | "$ml" -l | tr -d '\r' | awk '!/^250-/ {
+	r = ""
+	if (match($0, /<p[0-9]+>/)) r = substr($0, RSTART, RLENGTH)
+	printf "%s%s ", substr($0, 1, 3), r }')
+tap_is "a program delivering message 1 sees message 2 all sent: replies in order" \
+    "$out" "220 250 250 250<p6> 354 250<p6> 250 250<p7> 354 250<p7> 221 "
+tap_is "... message 2 delivered whole (16384 lines)" \
+    "$(sb_count second "$spool/p7"):$(grep -c '^line [0-9]* of a long' "$spool/p7")" \
+    "1:16384"
+rm -f /home/p6/.forward
 tap_done
