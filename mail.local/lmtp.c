@@ -61,25 +61,31 @@ struct txn {
 
 /*
  * PIPELINING across messages: when a message's data has ended, its
- * deliveries start (fly, batch) and the session goes on reading while the
- * client has more to say; the replies to what it says are held back
- * until the message's own replies are out.  One message at a time is in
- * flight: the next one's data ending waits for it, and so does any read
- * that would block (the client may be waiting for those replies).
+ * deliveries start (it is in flight) and the session goes on reading
+ * while the client has more to say; the replies to what it says are held
+ * back until the message's own replies are out.  Up to LMTP_FLIGHTS
+ * messages are in flight (a user's worker has the next one's request
+ * when it finishes one); another one's data ending waits for the oldest,
+ * and so does any read that would block (the client may be waiting for
+ * those replies).  The flights are a ring: a txn in flight never moves
+ * (its deliveries point into it).
  */
+#define LMTP_FLIGHTS	2
+
 struct lmtp {
 	struct reader rd;
 	int	 out;
 	struct buf obuf;
-	struct buf held;	/* replies that come after fly's */
 	enum lmtp_state state;
 	bool	 quit;
 	bool	 dead;		/* the client is gone or timed out */
 	struct txn t;		/* the transaction being received */
-	struct txn fly;		/* the message being delivered */
-	struct dbatch *batch;	/* fly's deliveries, or NULL */
+	struct txn fly[LMTP_FLIGHTS];		/* oldest at head */
+	struct dbatch *batch[LMTP_FLIGHTS];	/* their deliveries */
+	struct buf held[LMTP_FLIGHTS];	/* replies that come after each */
+	size_t	 head, nfly;
 	size_t	 nrefused;	/* RCPTs refused in this transaction */
-	struct spool spools[2];
+	struct spool spools[LMTP_FLIGHTS + 1];
 	char	 session[32];
 	unsigned nmsg;
 };
@@ -94,7 +100,8 @@ lmtp_reply(struct lmtp *l, const char *fmt, ...)
 {
 	va_list ap;
 
-	struct buf *b = l->batch != NULL ? &l->held : &l->obuf;
+	struct buf *b = l->nfly > 0 ?
+	    &l->held[(l->head + l->nfly - 1) % LMTP_FLIGHTS] : &l->obuf;
 
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
@@ -119,30 +126,33 @@ static void
 lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep);
 
 /*
- * The message in flight is delivered: its replies (one per recipient),
- * then the replies held back behind them.
+ * The oldest message in flight is delivered: its replies (one per
+ * recipient), then the replies held back behind them.
  */
 static void
 lmtp_land(struct lmtp *l)
 {
+	struct txn *f = &l->fly[l->head];
 	size_t i;
 
-	if (l->batch == NULL)
+	if (l->nfly == 0)
 		return;
-	deliver_finish(l->batch);
-	l->batch = NULL;
-	for (i = 0; i < l->fly.nrcpt; i++) {
-		struct rcpt *r = &l->fly.rcpts[i];
+	deliver_finish(l->batch[l->head]);
+	l->batch[l->head] = NULL;
+	for (i = 0; i < f->nrcpt; i++) {
+		struct rcpt *r = &f->rcpts[i];
 		struct ex_reply rep;
 
 		lmtp_status_reply(r->status, r->dsn, &rep);
-		lmtp_reply(l, "%d %s <%s> %s", rep.code, rep.dsn, r->addr,
-		    r->status == EX_OK ? "delivered" :
+		buf_printf(&l->obuf, "%d %s <%s> %s\r\n", rep.code, rep.dsn,
+		    r->addr, r->status == EX_OK ? "delivered" :
 		    r->text ? r->text : rep.text);
 	}
-	buf_append(&l->obuf, l->held.data, l->held.len);
-	buf_reset(&l->held);
-	txn_clear(&l->fly);
+	buf_append(&l->obuf, l->held[l->head].data, l->held[l->head].len);
+	buf_reset(&l->held[l->head]);
+	txn_clear(f);
+	l->head = (l->head + 1) % LMTP_FLIGHTS;
+	l->nfly--;
 	l->nmsg++;
 }
 
@@ -157,31 +167,34 @@ lmtp_write_out(struct lmtp *l)
 	buf_reset(&l->obuf);
 }
 
-/* Every reply out: the message in flight is waited for. */
+/* Every reply out: the messages in flight are waited for. */
 static void
 lmtp_flush(struct lmtp *l)
 {
-	lmtp_land(l);
+	while (l->nfly > 0)
+		lmtp_land(l);
 	lmtp_write_out(l);
 }
 
 /*
- * Before a read that may block: while a message is in flight, the replies
- * before it are written and the read waits for whichever comes first,
- * more input (read on, the message still in flight) or the end of its
- * deliveries (the client may be waiting for its replies).
+ * Before a read that may block: while messages are in flight, the replies
+ * that are ready are written and the read waits for whichever comes
+ * first, more input (read on, the messages still in flight) or the end
+ * of the oldest one's deliveries (the client may be waiting for its
+ * replies: they are written, then the next one is waited for).
  */
 static void
 lmtp_before_block(void *arg)
 {
 	struct lmtp *l = arg;
 
-	if (l->batch != NULL) {
+	while (l->nfly > 0) {
 		lmtp_write_out(l);
-		if (deliver_wait(l->batch, l->rd.fd) > 0)
+		if (deliver_wait(l->batch[l->head], l->rd.fd) > 0)
 			return;
+		lmtp_land(l);
 	}
-	lmtp_flush(l);
+	lmtp_write_out(l);
 }
 
 /* Forget the transaction. */
@@ -396,14 +409,14 @@ lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep)
 }
 
 /*
- * The spooled message goes out: the one before it lands first, then this
- * one is in flight (its replies come from lmtp_land).
+ * The spooled message goes out: it is in flight (its replies come from
+ * lmtp_land), after the oldest one landed if as many as can be are.
  */
 static void
 lmtp_deliver_all(struct lmtp *l)
 {
 	struct txn t;
-	size_t i;
+	size_t i, slot;
 
 	if (spool_finish(l->t.sp) < 0) {
 		for (i = 0; i < l->t.nrcpt; i++) {
@@ -417,12 +430,16 @@ lmtp_deliver_all(struct lmtp *l)
 		}
 		return;
 	}
-	lmtp_land(l);
-	t = l->fly;
-	l->fly = l->t;
+	if (l->nfly == LMTP_FLIGHTS)
+		lmtp_land(l);
+	/* The free slot's txn (and spool) takes the place of the one sent. */
+	slot = (l->head + l->nfly) % LMTP_FLIGHTS;
+	t = l->fly[slot];
+	l->fly[slot] = l->t;
 	l->t = t;
-	l->batch = deliver_start(l->fly.sp, l->fly.sender, l->fly.rcpts,
-	    l->fly.nrcpt, l->fly.msgid);
+	l->batch[slot] = deliver_start(l->fly[slot].sp, l->fly[slot].sender,
+	    l->fly[slot].rcpts, l->fly[slot].nrcpt, l->fly[slot].msgid);
+	l->nfly++;
 }
 
 /*
@@ -576,6 +593,7 @@ lmtp_session(int in, int out)
 	struct lmtp l;
 	struct buf line = BUF_INIT, why = BUF_INIT;
 	int rc = EX_OK;
+	size_t k;
 
 	memset(&l, 0, sizeof(l));
 	reader_init(&l.rd, in, (int)config_num(CF_lmtp_timeout) * 1000);
@@ -584,12 +602,16 @@ lmtp_session(int in, int out)
 	l.out = out;
 	l.state = ST_START;
 	ml_make_id(l.session, sizeof(l.session));
-	l.spools[1].fd = -1;
 	l.t.sp = &l.spools[0];
-	l.fly.sp = &l.spools[1];
-	if (spool_open(&l.spools[0], config_num(CF_message_size_limit), false,
-	    &why) < 0 || spool_open(&l.spools[1],
-	    config_num(CF_message_size_limit), false, &why) < 0) {
+	for (k = 0; k < LMTP_FLIGHTS; k++)
+		l.fly[k].sp = &l.spools[k + 1];
+	for (k = 0; k <= LMTP_FLIGHTS; k++)
+		l.spools[k].fd = -1;
+	for (k = 0; k <= LMTP_FLIGHTS; k++)
+		if (spool_open(&l.spools[k], config_num(CF_message_size_limit),
+		    false, &why) < 0)
+			break;
+	if (k <= LMTP_FLIGHTS) {
 		log_error("%s", buf_cstr(&why));
 		lmtp_reply(&l, "421 4.3.0 %s cannot spool: try again later",
 		    ml_opts.hostname);
@@ -597,7 +619,7 @@ lmtp_session(int in, int out)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	worker_spools(&l.spools[0], &l.spools[1]);
+	worker_spools(l.spools, LMTP_FLIGHTS + 1);
 	lmtp_reply(&l, "220 %s LMTP postern mail.local ready",
 	    ml_opts.hostname);
 	while (!l.quit && !l.dead) {
@@ -637,16 +659,18 @@ lmtp_session(int in, int out)
 out:
 	deliver_shutdown();
 	lmtp_reset(&l);
-	txn_clear(&l.fly);
 	free(l.t.rcpts);
-	free(l.fly.rcpts);
-	spool_close(&l.spools[0]);
-	spool_close(&l.spools[1]);
-	worker_spools(NULL, NULL);
+	for (k = 0; k < LMTP_FLIGHTS; k++) {
+		txn_clear(&l.fly[k]);
+		free(l.fly[k].rcpts);
+		buf_free(&l.held[k]);
+	}
+	for (k = 0; k <= LMTP_FLIGHTS; k++)
+		spool_close(&l.spools[k]);
+	worker_spools(NULL, 0);
 	reader_free(&l.rd);
 	buf_free(&line);
 	buf_free(&why);
 	buf_free(&l.obuf);
-	buf_free(&l.held);
 	return rc;
 }

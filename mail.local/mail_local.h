@@ -180,6 +180,7 @@ struct wcall {
 	const char *const *fields;
 	size_t	 nfields;
 	struct wresult res;	/* the outcome */
+	size_t	*pending;	/* its batch's count of calls not answered */
 };
 /* Every call, several at once in different workers; results in c[i].res. */
 /* Calls under way: worker_batch_start() sends what it can, _finish() waits. */
@@ -189,6 +190,7 @@ struct wbatch {
 	size_t	 n, next, busy;
 	bool	*started;
 	gid_t	 spool_gid;
+	struct wbatch *newer;	/* the batches under way, oldest first */
 };
 void	 worker_batch_start(struct wbatch *, struct spool *, struct wcall *c,
 	    size_t n);
@@ -196,7 +198,7 @@ void	 worker_batch_start(struct wbatch *, struct spool *, struct wcall *c,
 int	 worker_batch_wait(struct wbatch *, int fd);
 void	 worker_batch_finish(struct wbatch *);
 void	 worker_call_all(struct spool *, struct wcall *c, size_t n);
-void	 worker_spools(struct spool *, struct spool *);
+void	 worker_spools(struct spool *, size_t n);
 void	 worker_call(const struct priv_user *pw, bool mailbox, struct spool *,
 	    int op, const char *const *fields, size_t nfields,
 	    struct wresult *);

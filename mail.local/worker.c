@@ -50,10 +50,17 @@
 #define WORKERS_MAX	8
 #define WLINE_MAX	1024
 #define WREQ_BYTES_MAX	(1024 * 1024)
+/*
+ * A worker takes a second request while it serves one only when both
+ * fit in PIPE_BUF together: the parent's write can then never block on
+ * a worker that is itself blocked writing a long reply.
+ */
+#define WQUEUE_MAX	2
+#define WQUEUE_BYTES	4096
 
 struct wreq {
 	int	 op;
-	int	 spool;		/* which of the session's spools (0 or 1) */
+	int	 spool;		/* which of the session's spools */
 	long long size;		/* spool bytes */
 	long long sec, nsec;	/* arrival time */
 	unsigned nfields, nbytes;
@@ -66,23 +73,40 @@ struct worker {
 	pid_t	 pid;
 	int	 req, res;
 	unsigned long long used;	/* for choosing the oldest */
-	struct wcall *busy;	/* the request it is serving, or NULL */
+	struct wcall *q[WQUEUE_MAX];	/* sent, not answered, oldest first */
+	size_t	 nq;
+	size_t	 qbytes[WQUEUE_MAX];	/* their sizes */
+	struct buf in;		/* replies read and not yet taken */
 };
 
 static struct worker workers[WORKERS_MAX];
 static size_t nworkers;
 static unsigned long long worker_clock;
+static size_t nqueued;		/* calls sent and not answered, all batches */
 /*
- * The session's spools when it has two (LMTP reads the next message into
- * one while the other is delivered): every worker holds both.
+ * The session's spools when it has several (LMTP reads the next message
+ * into one while others are delivered): every worker holds them all.
  */
-static struct spool *wspool[2];
+static struct spool *wspool;
+static size_t nwspool;
 
 void
-worker_spools(struct spool *a, struct spool *b)
+worker_spools(struct spool *v, size_t n)
 {
-	wspool[0] = a;
-	wspool[1] = b;
+	wspool = v;
+	nwspool = n;
+}
+
+/* Which of the session's spools sp is (0 when it has one). */
+static int
+worker_spool_index(const struct spool *sp)
+{
+	size_t i;
+
+	for (i = 0; i < nwspool; i++)
+		if (sp == &wspool[i])
+			return (int)i;
+	return 0;
 }
 
 /* The largest payload a read result may have. */
@@ -119,8 +143,8 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 	struct buf why = BUF_INIT, payload = BUF_INIT;
 	struct wreq h;
 	/* This process's copies of the parent's spools, as at the fork. */
-	struct spool *mine[2] = { wspool[0] != NULL ? wspool[0] : sp,
-	    wspool[1] };
+	struct spool *mine = nwspool > 0 ? wspool : sp;
+	size_t nmine = nwspool > 0 ? nwspool : 1;
 	gid_t *groups;
 	size_t n = pw->ngroups, i;
 	int fd;
@@ -159,9 +183,9 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 			_exit(0);
 		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
 		    h.nbytes > WREQ_BYTES_MAX || h.nfields > h.nbytes ||
-		    h.spool < 0 || h.spool > 1 || mine[h.spool] == NULL)
+		    h.spool < 0 || (size_t)h.spool >= nmine)
 			_exit(1);
-		sp = mine[h.spool];
+		sp = &mine[h.spool];
 		data = xmalloc((size_t)h.nbytes + 1);
 		fields = xcalloc((size_t)h.nfields + 1, sizeof(*fields));
 		if (iox_read_full(req, data, h.nbytes) != (ssize_t)h.nbytes)
@@ -191,6 +215,19 @@ fail:
 	    buf_cstr(&why));
 	worker_reply(resfd, &res, NULL);
 	_exit(0);
+}
+
+/* c is answered: its batch has one call less to wait for. */
+static void
+worker_done(struct wcall *c, int status, const char *text)
+{
+	if (text != NULL) {
+		buf_free(&c->res.payload);
+		c->res.status = status;
+		c->res.text = xstrdup(text);
+	}
+	(*c->pending)--;
+	nqueued--;
 }
 
 /*
@@ -227,6 +264,7 @@ static void
 worker_drop(struct worker *w, struct buf *why)
 {
 	int st = 0;
+	size_t i;
 	pid_t p;
 
 	(void)close(w->req);
@@ -249,7 +287,12 @@ worker_drop(struct worker *w, struct buf *why)
 			    "report (exit status %d)", p >= 0 &&
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
+	/* What it had not answered fails temporarily. */
+	for (i = 0; i < w->nq; i++)
+		worker_done(w->q[i], EX_TEMPFAIL, why != NULL ?
+		    buf_cstr(why) : "delivery process ended");
 	free(w->user);
+	buf_free(&w->in);
 	*w = workers[--nworkers];
 }
 
@@ -307,7 +350,7 @@ worker_spawn(struct spool *sp, const struct priv_user *pw, gid_t extra)
 
 	if (nworkers == WORKERS_MAX) {
 		for (i = 0; i < nworkers; i++)
-			if (workers[i].busy == NULL && (oldest == WORKERS_MAX ||
+			if (workers[i].nq == 0 && (oldest == WORKERS_MAX ||
 			    workers[i].used < workers[oldest].used))
 				oldest = i;
 		if (oldest == WORKERS_MAX) {
@@ -344,7 +387,8 @@ worker_spawn(struct spool *sp, const struct priv_user *pw, gid_t extra)
 	w->pid = pid;
 	w->req = reqp[1];
 	w->res = resp[0];
-	w->busy = NULL;
+	w->nq = 0;
+	buf_init(&w->in);
 	return w;
 }
 
@@ -367,7 +411,7 @@ worker_read(int fd, struct buf *b, size_t n)
 static int
 worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 {
-	struct wreq h = { c->op, sp == wspool[1],
+	struct wreq h = { c->op, worker_spool_index(sp),
 	    (long long)sp->size,
 	    (long long)sp->arrival.tv_sec, (long long)sp->arrival.tv_nsec,
 	    (unsigned)c->nfields, 0 };
@@ -381,10 +425,15 @@ worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 	 */
 	gid_t extra = c->mailbox ? spool_gid : (gid_t)-1;
 
-	if ((w = worker_find(c->pw, extra)) != NULL && w->busy != NULL)
+	if ((w = worker_find(c->pw, extra)) != NULL && w->nq == WQUEUE_MAX)
 		return 0;
 	for (i = 0; i < c->nfields; i++)
 		buf_append(&out, c->fields[i], strlen(c->fields[i]) + 1);
+	if (w != NULL && w->nq > 0 && (w->qbytes[0] + sizeof(h) + out.len >
+	    WQUEUE_BYTES)) {
+		buf_free(&out);
+		return 0;
+	}
 	if (out.len > WREQ_BYTES_MAX) {
 		c->res.status = EX_DATAERR;
 		c->res.text = xstrdup("request too long");
@@ -409,79 +458,104 @@ worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 		buf_free(&out);
 		return -1;
 	}
-	w->busy = c;
+	w->q[w->nq] = c;
+	w->qbytes[w->nq++] = sizeof(h) + out.len;
+	nqueued++;
 	buf_free(&out);
 	return 1;
 }
 
-/* The reply of a worker that has one ready: into its request's res. */
+/* The reply of a worker that has one ready: into its oldest request's res. */
 static void
 worker_recv(struct worker *w)
 {
-	struct wresult *res = &w->busy->res;
-	struct buf in = BUF_INIT, why = BUF_INIT;
+	struct wcall *c = w->q[0];
+	struct wresult *res = &c->res;
+	struct buf *in = &w->in, why = BUF_INIT, line = BUF_INIT;
 	unsigned long long plen = 0;
-	size_t linelen;
+	size_t linelen, have;
 	char *lf;
 	int code = EX_TEMPFAIL, consumed = 0;
 	char dsn[16] = "-";
 
-	w->busy = NULL;
 	/*
-	 * The reply line, up to its LF (bounded); bytes read past it are
-	 * the start of the payload (one reply per request, nothing else).
+	 * The reply line, up to its LF (bounded).  Bytes read past it are
+	 * its payload, then the start of the next reply (a worker answers
+	 * its queued requests one after another): they stay in w->in.
 	 */
-	while ((lf = in.len ? memchr(in.data, '\n', in.len) : NULL) == NULL) {
+	while ((lf = in->len ? memchr(in->data, '\n', in->len) : NULL) ==
+	    NULL) {
 		char chunk[WLINE_MAX];
-		ssize_t n = read(w->res, chunk, sizeof(chunk));
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		/* The line itself is bounded, whatever payload follows. */
-		if (n <= 0 || in.len >= WLINE_MAX)
+		if (in->len >= WLINE_MAX)
 			goto dead;
-		buf_append(&in, chunk, (size_t)n);
+		if ((n = read(w->res, chunk, sizeof(chunk))) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto dead;
+		buf_append(in, chunk, (size_t)n);
 	}
-	linelen = (size_t)(lf - in.data);
+	linelen = (size_t)(lf - in->data);
 	if (linelen >= WLINE_MAX)
 		goto dead;
-	*lf = '\0';
+	buf_append(&line, in->data, linelen);
 	/* The length is bounded below; the code is mapped like any status. */
 	/* NOLINTNEXTLINE(cert-err34-c) */
-	if (sscanf(in.data, "%d %15s %llu %n", &code, dsn, &plen,
-	    &consumed) < 3 || plen > worker_payload_max() ||
-	    in.len - linelen - 1 > plen)
+	if (sscanf(buf_cstr(&line), "%d %15s %llu %n", &code, dsn, &plen,
+	    &consumed) < 3 || plen > worker_payload_max())
 		goto dead;
-	buf_append(&res->payload, lf + 1, in.len - linelen - 1);
-	if (plen > res->payload.len && !worker_read(w->res, &res->payload,
-	    (size_t)plen - res->payload.len))
+	have = in->len - linelen - 1;
+	if (have > plen)
+		have = (size_t)plen;
+	buf_append(&res->payload, lf + 1, have);
+	buf_consume(in, linelen + 1 + have);
+	if (plen > have && !worker_read(w->res, &res->payload,
+	    (size_t)plen - have))
 		goto dead;
-	buf_truncate(&in, linelen);
 	res->status = code;
 	res->dsn = strcmp(dsn, "-") == 0 ? NULL : xstrdup(dsn);
-	res->text = xstrdup(buf_cstr(&in) + consumed);
-	buf_free(&in);
+	res->text = xstrdup(buf_cstr(&line) + consumed);
+	buf_free(&line);
+	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
+	memmove(&w->qbytes[0], &w->qbytes[1], (w->nq - 1) *
+	    sizeof(w->qbytes[0]));
+	w->nq--;
+	worker_done(c, 0, NULL);
+	/* More than was asked for: it breaks the protocol, and ends. */
+	if (w->nq == 0 && in->len > 0) {
+		worker_drop(w, &why);
+		buf_free(&why);
+	}
 	return;
 dead:
+	/* Every call it had, this one included, fails with why. */
 	worker_drop(w, &why);
-	buf_free(&res->payload);
-	res->status = EX_TEMPFAIL;
-	res->text = buf_steal(&why);
-	buf_free(&in);
+	buf_free(&why);
+	buf_free(&line);
 }
 
 /*
  * Wait for at least one busy worker's reply, or for input on fd (if not
  * -1: *input is then set), and take every reply that is ready.
  */
-static size_t
+static void
 worker_wait(int fd, bool *input)
 {
 	struct pollfd pfd[WORKERS_MAX + 1];
-	size_t i, k, n = 0, got = 0;
+	size_t i, k, n = 0;
 
+	/* A reply read with the one before it needs no waiting. */
 	for (i = 0; i < nworkers; i++)
-		if (workers[i].busy != NULL) {
+		if (workers[i].nq > 0 && workers[i].in.len > 0 &&
+		    memchr(workers[i].in.data, '\n', workers[i].in.len) != NULL) {
+			worker_recv(&workers[i]);
+			return;
+		}
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].nq > 0) {
 			pfd[n].fd = workers[i].res;
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
@@ -504,13 +578,11 @@ worker_wait(int fd, bool *input)
 		/* worker_drop() moves slots: find it by its pipe. */
 		for (k = 0; k < nworkers; k++)
 			if (workers[k].res == pfd[i].fd &&
-			    workers[k].busy != NULL) {
+			    workers[k].nq > 0) {
 				worker_recv(&workers[k]);
-				got++;
 				break;
 			}
 	}
-	return got;
 }
 
 /*
@@ -523,9 +595,16 @@ worker_wait(int fd, bool *input)
  */
 #define WCALL_AHEAD	64
 
-/* Start what can start now; false when nothing is left to wait for. */
+/*
+ * The batches under way, oldest first: a batch starts its calls only once
+ * every older one has started all of its own (a user's deliveries keep
+ * the order of the messages, the replies that of the recipients).
+ */
+static struct wbatch *wbatches;
+
+/* Start what b can start now; false when it has nothing left to wait for. */
 static bool
-worker_batch_step(struct wbatch *b)
+worker_batch_own(struct wbatch *b)
 {
 	size_t k;
 	int rc;
@@ -533,7 +612,10 @@ worker_batch_step(struct wbatch *b)
 	for (;;) {
 		for (k = b->next; k < b->n && k < b->next + WCALL_AHEAD &&
 		    b->busy < WORKERS_MAX; k++) {
-			if (b->started[k] || (rc = worker_start(b->sp, &b->c[k],
+			if (b->started[k])
+				continue;
+			b->c[k].pending = &b->busy;
+			if ((rc = worker_start(b->sp, &b->c[k],
 			    b->spool_gid)) == 0)
 				continue;
 			b->started[k] = true;
@@ -545,6 +627,8 @@ worker_batch_step(struct wbatch *b)
 			return true;
 		if (b->next == b->n)
 			return false;
+		if (nqueued > 0)
+			return true;	/* other batches' calls hold the workers */
 		/* Nothing running, yet the next cannot start. */
 		b->c[b->next].res.status = EX_SOFTWARE;
 		b->c[b->next].res.text = xstrdup("no delivery process slot");
@@ -552,10 +636,28 @@ worker_batch_step(struct wbatch *b)
 	}
 }
 
+/*
+ * The older batches' calls first, then b's.  True while b must wait
+ * (after worker_batch_own(), a batch with calls not started has others'
+ * calls to wait for).
+ */
+static bool
+worker_batch_step(struct wbatch *b)
+{
+	struct wbatch *a;
+
+	for (a = wbatches; a != NULL && a != b; a = a->newer)
+		if (a->next < a->n && (!worker_batch_own(a) ||
+		    a->next < a->n))
+			return true;
+	return worker_batch_own(b);
+}
+
 void
 worker_batch_start(struct wbatch *b, struct spool *sp, struct wcall *c,
     size_t n)
 {
+	struct wbatch **tail = &wbatches;
 	bool mailbox = false;
 	size_t k;
 
@@ -571,29 +673,45 @@ worker_batch_start(struct wbatch *b, struct spool *sp, struct wcall *c,
 	}
 	if (mailbox)
 		b->spool_gid = worker_spool_gid();	/* one stat for the batch */
+	while (*tail != NULL)
+		tail = &(*tail)->newer;
+	*tail = b;
 	(void)worker_batch_step(b);
 }
 
 int
 worker_batch_wait(struct wbatch *b, int fd)
 {
+	struct wbatch *last;
 	bool input = false;
 
 	while (b->busy > 0 || b->next < b->n) {
-		if (b->busy > 0)
-			b->busy -= worker_wait(fd, &input);
+		if (nqueued > 0)
+			worker_wait(fd, &input);
 		if (!worker_batch_step(b))
 			break;
 		if (input)
-			return 1;
+			break;
 	}
-	return 0;
+	/* Workers that are free now get the newer batches' calls. */
+	for (last = b; last->newer != NULL; last = last->newer)
+		;
+	if (last != b)
+		(void)worker_batch_step(last);
+	return input && (b->busy > 0 || b->next < b->n);
 }
 
 void
 worker_batch_finish(struct wbatch *b)
 {
+	struct wbatch **p;
+
 	(void)worker_batch_wait(b, -1);
+	for (p = &wbatches; *p != NULL; p = &(*p)->newer)
+		if (*p == b) {
+			*p = b->newer;
+			break;
+		}
 	free(b->started);
 	b->started = NULL;
 }
@@ -613,7 +731,7 @@ worker_call(const struct priv_user *pw, bool mailbox, struct spool *sp,
     int op, const char *const *fields, size_t nfields, struct wresult *res)
 {
 	struct wcall c = { pw, mailbox, op, fields, nfields,
-	    { 0, NULL, NULL, BUF_INIT } };
+	    { 0, NULL, NULL, BUF_INIT }, NULL };
 
 	worker_call_all(sp, &c, 1);
 	*res = c.res;

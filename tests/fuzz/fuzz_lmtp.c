@@ -85,10 +85,10 @@ deliver_finish(struct dbatch *b)
 
 /* No delivery processes: nothing to tell about the spools. */
 void
-worker_spools(struct spool *a, struct spool *b)
+worker_spools(struct spool *v, size_t n)
 {
-	(void)a;
-	(void)b;
+	(void)v;
+	(void)n;
 }
 
 /* Stand-in for expand_io.c: names starting with 'a' are aliases. */

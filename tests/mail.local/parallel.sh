@@ -15,7 +15,13 @@
 #     delivering the first waits (10 s at most) for the client to have
 #     written all of the second (1 MiB, far more than a pipe holds), so it
 #     can only succeed if the second is read meanwhile; the replies stay
-#     in order.
+#     in order;
+#   - 200 messages to one user in one pipelined session: each reply in
+#     order, each copy there once (a worker gets the next request while
+#     it delivers one, and its replies come back to back);
+#   - a worker that dies with two requests (the second queued behind the
+#     first: the first one's program kills it after a pause) fails both
+#     temporarily, and the session goes on with a new one.
 set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/sandbox/sandbox.sh"
@@ -139,4 +145,41 @@ tap_is "... message 2 delivered whole (16384 lines)" \
     "$(sb_count second "$spool/p7"):$(grep -c '^line [0-9]* of a long' "$spool/p7")" \
     "1:16384"
 rm -f /home/p6/.forward
+
+# --- 200 messages to one user, all sent at once -----------------------
+rm -f "$spool/p8"
+{
+	printf 'LHLO test\r\n'
+	i=0
+	while [ $i -lt 200 ]; do
+		printf 'MAIL FROM:<s@example.org>\r\nRCPT TO:<p8>\r\nDATA\r\n'
+		printf 'Subject: many\r\nX-N: %d\r\n\r\nbody %d\r\n.\r\n' $i $i
+		i=$((i + 1))
+	done
+	printf 'QUIT\r\n'
+} >"$SB/many"
+out=$("$ml" -l <"$SB/many" | tr -d '\r' | grep -c '^250 2.0.0 <p8> delivered$')
+tap_is "200 pipelined messages to one user: 200 delivered replies" "$out" 200
+tap_is "... 200 copies, in order" \
+    "$(sed -n 's/^X-N: //p' "$spool/p8" | awk '$1 != NR - 1 { bad = 1 }
+	END { print NR (bad ? " out of order" : "") }')" 200
+
+# --- A worker that dies with two requests -----------------------------
+sb_user_file p9 /home/p9/.forward 644 \
+    '"|test -e /tmp/par/killed || { touch /tmp/par/killed; sleep 2; kill -9 $PPID; }"'
+rm -f /tmp/par/killed
+out=$({
+	printf 'LHLO test\r\n'
+	for n in 1 2 3; do
+		printf 'MAIL FROM:<s@example.org>\r\nRCPT TO:<p9>\r\n'
+		printf 'DATA\r\nSubject: kill %d\r\n\r\nbody\r\n.\r\n' $n
+		# the third only once the first two are in flight
+		[ $n = 2 ] && sleep 1
+	done
+	printf 'QUIT\r\n'
+} | "$ml" -l | tr -d '\r' | grep -v '^250 2\.1\.5 ' |
+    sed -n 's/^\([245][0-9][0-9] [0-9.]*\) <p9> .*/\1/p' | tr '\n' ' ')
+tap_is "worker killed with two requests: both 451 4.x, the third delivered" \
+    "$out" "451 4.3.0 451 4.3.0 250 2.0.0 "
+rm -f /home/p9/.forward
 tap_done
