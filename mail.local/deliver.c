@@ -146,8 +146,10 @@ deliver_dir(const char *path, struct buf *why)
 	if ((fd = safe_opendir(AT_FDCWD, path, &dir_rule,
 	    SAFE_F_ROOT_SYMLINKS, why)) < 0)
 		return -1;
-	if (kept >= 0)
+	if (kept >= 0) {
+		mbox_release_held();	/* it may lock a mailbox there */
 		(void)close(kept);
+	}
 	free(kept_path);
 	kept_path = xstrdup(path);
 	kept = fd;

@@ -236,6 +236,8 @@ void	 xio_serve_include(const char *path, uid_t opener,
 void	 mbox_deliver(struct spool *, const char *sender, const struct rcpt *,
 	    int dirfd, const char *dirname, const char *name,
 	    struct dresult *);
+void	 mbox_release_held(void);
+bool	 worker_next_waiting(void);
 void	 maildir_deliver(struct spool *, const char *sender,
 	    const struct rcpt *, int homefd, const char *home,
 	    const char *path, struct dresult *);

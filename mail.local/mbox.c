@@ -552,6 +552,61 @@ mbox_close_failed(int dirfd, const char *name, off_t ours, off_t orig)
 	(void)close(fd);
 }
 
+/*
+ * A mailbox kept locked (dotlock and fcntl) and open from one delivery to
+ * the next by a worker, when the next request was already waiting as one
+ * ended: an LMTP client sending messages back to back to one user.  The
+ * lock file always records the mailbox's size after the last delivery
+ * (CRASH RECOVERY cuts back to it, and never further).  Held for
+ * MBOX_HOLD_MS at most, then released for other writers and readers.
+ */
+#define MBOX_HOLD_MS	1000
+
+static struct {
+	struct dotlock lk;	/* lk.fd >= 0: something is held */
+	int	 fd;		/* the mailbox, fcntl-locked */
+	char	*name;		/* its name in lk.dirfd */
+	off_t	 size;		/* as the lock file records it */
+	long long since;	/* when it was locked (ms) */
+} held = { { -1, -1, NULL, -1, false, 0, 0 }, -1, NULL, 0, 0 };
+
+void
+mbox_release_held(void)
+{
+	if (held.fd < 0)
+		return;
+	(void)close(held.fd);
+	held.fd = -1;
+	dotlock_release(&held.lk);
+	free(held.lk.name);
+	held.lk.name = NULL;
+	free(held.name);
+	held.name = NULL;
+}
+
+/*
+ * After a delivery: keep fd and lk for the next one if it is waiting (and
+ * the lock file can say the new size).  True when they were kept.
+ */
+static bool
+mbox_keep(struct dotlock *lk, int fd, const char *name, const struct stat *st,
+    long long since, bool plain)
+{
+	if (!plain || lk->fd < 0 || st->st_size < 0 ||
+	    iox_now_ms() - since >= MBOX_HOLD_MS || !worker_next_waiting() ||
+	    dotlock_write(lk->fd, &lk->len, st->st_size,
+	    (unsigned long long)st->st_ino, true) < 0)
+		return false;
+	held.lk = *lk;
+	held.fd = fd;
+	held.name = xstrdup(name);
+	held.size = st->st_size;
+	held.since = since;
+	lk->fd = -1;
+	lk->name = NULL;
+	return true;
+}
+
 /* Deliver to dirfd/name; the result goes to res. */
 void
 mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
@@ -559,14 +614,41 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 {
 	struct dotlock lk = { dirfd, -1, NULL, -1, false, 0, 0 };
 	struct buf why = BUF_INIT, final = BUF_INIT, obj = BUF_INIT;
-	long long deadline;
+	long long deadline, since;
 	struct stat st;
 	off_t orig;
 	int fd = -1, subfd = -1;
 
-	deadline = iox_now_ms() + config_num(CF_lock_timeout) * 1000;
+	since = iox_now_ms();
+	deadline = since + config_num(CF_lock_timeout) * 1000;
 	buf_printf(&obj, "%s/%s", dirname, name);
 	deliver_final_addr(&final, r);
+	if (held.fd >= 0 && (held.lk.dirfd != dirfd ||
+	    strcmp(held.name, name) != 0 || r->file_target))
+		mbox_release_held();
+	if (held.fd >= 0) {
+		/* Still locked and open since the last delivery. */
+		lk = held.lk;
+		fd = held.fd;
+		since = held.since;
+		held.fd = held.lk.fd = -1;
+		held.lk.name = NULL;
+		free(held.name);
+		held.name = NULL;
+		if (fstat(fd, &st) < 0) {
+			dresult_errno(res, errno, "cannot stat",
+			    buf_cstr(&obj));
+			goto out;
+		}
+		/* Changed meanwhile by a writer that does not lock. */
+		if (st.st_size != held.size && dotlock_write(lk.fd, &lk.len,
+		    st.st_size, (unsigned long long)st.st_ino, true) < 0) {
+			dresult_errno(res, errno, "cannot update lock",
+			    buf_cstr(&obj));
+			goto out;
+		}
+		goto locked;
+	}
 	if (strchr(name, '/') != NULL) {
 		/* A home mailbox in a subdirectory: lock beside it. */
 		char *dir = xstrdup(name), *slash = strrchr(dir, '/');
@@ -633,6 +715,7 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 			goto out;
 		}
 	}
+locked:
 	orig = st.st_size;
 	if (mbox_write(fd, sp, sender, buf_cstr(&final), r->orig) < 0) {
 		int e = errno;
@@ -643,7 +726,11 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	}
 	if (fstat(fd, &st) < 0)
 		st.st_size = -1;
-	if (iox_close(fd) < 0) {
+	if (mbox_keep(&lk, fd, name, &st, since, subfd < 0 &&
+	    !r->file_target)) {
+		/* Closed later: after fsync, close has nothing left to lose. */
+		fd = -1;
+	} else if (iox_close(fd) < 0) {
 		int e = errno;
 
 		fd = -1;

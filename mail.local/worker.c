@@ -134,6 +134,27 @@ worker_reply(int fd, const struct dresult *res, const struct buf *payload)
 	buf_free(&out);
 }
 
+/* In a worker: its request pipe (-1 in the parent). */
+static int wreq_fd = -1;
+
+/* Is the worker's next request already there? */
+bool
+worker_next_waiting(void)
+{
+	struct pollfd pfd = { .fd = wreq_fd, .events = POLLIN, .revents = 0 };
+
+	return wreq_fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+	    (pfd.revents & POLLIN) != 0;
+}
+
+/* A worker ends: a mailbox it still holds is released first. */
+static _Noreturn void
+worker_exit(int code)
+{
+	mbox_release_held();
+	_exit(code);
+}
+
 /* The worker: become the user, then serve requests until EOF. */
 static _Noreturn void
 worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
@@ -161,6 +182,7 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 		(void)close(workers[i].req);
 		(void)close(workers[i].res);
 	}
+	wreq_fd = req;
 	groups = xcalloc(n + 1, sizeof(*groups));
 	if (n > 0)
 		memcpy(groups, pw->groups, n * sizeof(*groups));
@@ -180,20 +202,20 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 		size_t k, off;
 
 		if (got == 0)
-			_exit(0);
+			worker_exit(0);
 		if (got != (ssize_t)sizeof(h) || h.size < 0 ||
 		    h.nbytes > WREQ_BYTES_MAX || h.nfields > h.nbytes ||
 		    h.spool < 0 || (size_t)h.spool >= nmine)
-			_exit(1);
+			worker_exit(1);
 		sp = &mine[h.spool];
 		data = xmalloc((size_t)h.nbytes + 1);
 		fields = xcalloc((size_t)h.nfields + 1, sizeof(*fields));
 		if (iox_read_full(req, data, h.nbytes) != (ssize_t)h.nbytes)
-			_exit(1);
+			worker_exit(1);
 		data[h.nbytes] = '\0';
 		for (k = 0, off = 0; k < h.nfields; k++) {
 			if (off >= h.nbytes)
-				_exit(1);
+				worker_exit(1);
 			fields[k] = data + off;
 			off += strlen(data + off) + 1;
 		}
@@ -204,6 +226,8 @@ worker_main(struct spool *sp, const struct priv_user *pw, gid_t extra_gid,
 		res.dsn = NULL;
 		buf_reset(&res.text);
 		buf_reset(&payload);
+		if (h.op != WOP_MAILBOX)
+			mbox_release_held();
 		worker_serve(h.op, sp, pw, fields, h.nfields, &res, &payload);
 		worker_reply(resfd, &res, &payload);
 		free(fields);

@@ -2,7 +2,13 @@
 # Crash: 200 deliveries of ~1.3 MB messages, each killed with SIGKILL
 # (mail.local and its delivery child) at a random moment.  After one more
 # delivery the mbox holds only whole messages, and every message whose
-# delivery returned success is there.  POSTERN_CRASH_N scales the count.
+# delivery returned success is there.  Then the same for 20 pipelined
+# LMTP sessions of 500 small messages each, each killed at a random
+# moment (the worker keeps the mailbox locked from
+# one message to the next): a lock left behind records a size past every
+# acknowledged message, every message whose "250" reply came out is
+# there, and only whole ones.
+# POSTERN_CRASH_N scales the counts.
 set -u
 . "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/sandbox/sandbox.sh"
@@ -70,4 +76,88 @@ done <"$SB/ok"
 tap_is "every message that got exit 0 is there" "$missing" 0
 tap_is "the final message is there" "$(grep -c '^end mfinal$' "$spool/alice")" 1
 tap_check_fails "no lock file left" test -e "$spool/alice.lock"
+
+# --- LMTP sessions killed -------------------------------------------
+sb_add_user carol 3104 >/dev/null 2>&1 || tap_bail "cannot add user carol"
+# On the build tree's disk, where fsync costs what it costs: on a tmpfs
+# the worker outruns the session and never holds the mailbox for long.
+disk=$top_builddir/tests/mail.local/crash-spool
+rm -rf "$disk" && mkdir -p "$disk" && chown root:mail "$disk" &&
+    chmod 2775 "$disk" && mount --bind "$disk" "$spool" ||
+	tap_bail "cannot bind a spool on the build disk"
+lmsg() {	# lmsg SESSION: 500 messages of ~4 KB in one session
+	awk -v s="$1" 'BEGIN {
+		printf "LHLO test\r\n"
+		for (m = 0; m < 500; m++) {
+			t = "s" s "-" m
+			printf "MAIL FROM:<a@b>\r\nRCPT TO:<carol>\r\nDATA\r\n"
+			printf "Subject: %s\r\n\r\n", t
+			for (k = 0; k < 50; k++)
+				printf "%s body line %04d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n", t, k
+			printf "end %s\r\n.\r\n", t
+		}
+		printf "QUIT\r\n" }'
+}
+lmsg x >"$SB/s"
+t0=$(date +%s%N)
+"$ml" -l <"$SB/s" >/dev/null || tap_bail "a plain LMTP session failed"
+span=$((($(date +%s%N) - t0) / 1000))
+rm -f "$spool/carol"
+tap_diag "one LMTP session of 500 messages takes ${span} us here"
+: >"$SB/lok"
+ls=$((n / 10))
+i=0
+while [ $i -lt $ls ]; do
+	lmsg $i >"$SB/s"
+	# killed at a random moment of its second to ninth tenth
+	d=$(awk -v s=$i -v span=$span 'BEGIN { srand(s + 1000);
+		printf "%.6f", (0.1 + rand() * 0.8) * span / 1e6 }')
+	"$ml" -l <"$SB/s" >"$SB/replies" &
+	pid=$!
+	sleep "$d"
+	pkill -KILL -x mail.local 2>/dev/null
+	wait $pid
+	# The replies that came out, in order: message m of session i.
+	tr -d '\r' <"$SB/replies" | awk -v s=$i '
+	    BEGIN { m = 0 }
+	    / <carol> / && !/ 2\.1\.5 / { if ($1 == 250) print "s" s "-" m; m++ }' >"$SB/lok1"
+	cat "$SB/lok1" >>"$SB/lok"
+	# A lock left behind must cover every acknowledged message: the
+	# next delivery cuts the mailbox back to the size it records.
+	last=$(tail -n 1 "$SB/lok1")
+	if [ -e "$spool/carol.lock" ] && [ -n "$last" ]; then
+		# "postern SIZE INODE"; a lock without them cuts nothing
+		rec=$(sed -n 2p "$spool/carol.lock" |
+		    awk 'NF == 3 { print $2 + 0; exit } { print -1 }')
+		end=$(LC_ALL=C awk -v t="$last" '
+		    /^From / && seen { print off; done = 1; exit }
+		    $0 == "Subject: " t { seen = 1 }
+		    { off += length($0) + 1 }
+		    END { if (!done) print off }' "$spool/carol")
+		[ "$rec" -lt 0 ] || [ "$rec" -ge "$end" ] ||
+			echo "session $i: lock records $rec, $last ends at $end" >>"$SB/short"
+	fi
+	i=$((i + 1))
+done
+printf 'Subject: cfinal\n\nend cfinal\n' | "$ml" -f a@b carol
+tap_is "the delivery after the killed sessions succeeds" "$?" 0
+tap_diag "$(wc -l <"$SB/lok") messages acknowledged before the kills"
+whole=$(awk '
+/^From a@b / { if (tag != "") { if (lines != 50 || !ended) bad++; else good++ }
+	tag = ""; lines = 0; ended = 0; next }
+/^Subject: / { tag = $2; next }
+/ body line / { if ($1 == tag) lines++; else bad++; next }
+/^end / { ended = ($2 == tag); next }
+END { if (tag != "" && tag != "cfinal") { if (lines != 50 || !ended) bad++; else good++ }
+	print good + 0, bad + 0 }' "$spool/carol")
+tap_is "LMTP: only whole messages in the mbox" "${whole#* }" 0
+missing=0
+while read -r t; do
+	grep -qx "Subject: $t" "$spool/carol" || missing=$((missing + 1))
+done <"$SB/lok"
+tap_is "LMTP: every message acknowledged with 250 is there" "$missing" 0
+tap_is "LMTP: each lock left by a kill recorded a size past every acknowledged message" \
+    "$(cat "$SB/short" 2>/dev/null)" ""
+tap_check_fails "LMTP: no lock file left" test -e "$spool/carol.lock"
+umount "$spool" && rm -rf "$disk"
 tap_done
