@@ -27,6 +27,30 @@ msg() {
 	echo "end m$1"
 }
 
+# whole LINES MBOX: "GOOD BAD", the messages with LINES body lines of their
+# own tag and their end line, and the others (cfinal, short, is neither).
+whole() {
+	awk -v want="$1" '
+	function check() {
+		if (tag != "" && tag != "cfinal") {
+			if (lines != want || !ended) bad++; else good++
+		}
+	}
+	/^From a@b / { check(); tag = ""; lines = 0; ended = 0; next }
+	/^Subject: / { tag = $2; next }
+	/ body line / { if ($1 == tag) lines++; else bad++; next }
+	/^end / { ended = ($2 == tag); next }
+	END { check(); print good + 0, bad + 0 }' "$2"
+}
+# missing LIST MBOX: how many of the subjects listed are not in MBOX.
+missing() {
+	_n=0
+	while read -r _t; do
+		grep -qx "Subject: $_t" "$2" || _n=$((_n + 1))
+	done <"$1"
+	echo $_n
+}
+
 # How long one delivery takes here, in microseconds: the kills land at
 # random moments across that span.
 msg 0 >"$SB/m"
@@ -55,25 +79,14 @@ done
 msg final >"$SB/m"
 "$ml" -f a@b alice <"$SB/m"
 tap_is "the delivery after the crashes succeeds" "$?" 0
-echo "m$n-final" >/dev/null
 ok=$(wc -l <"$SB/ok")
 tap_diag "$ok of $n killed deliveries had finished before the kill"
 
-whole=$(awk '
-/^From a@b / { if (tag != "") { if (lines != 16000 || !ended) bad++; else good++ }
-	tag = ""; lines = 0; ended = 0; next }
-/^Subject: / { tag = $2; next }
-/ body line / { if ($1 == tag) lines++; else bad++; next }
-/^end / { ended = ($2 == tag) ; next }
-END { if (tag != "") { if (lines != 16000 || !ended) bad++; else good++ }
-	print good + 0, bad + 0 }' "$spool/alice")
-tap_is "only whole messages in the mbox" "${whole#* }" 0
-tap_diag "whole messages: ${whole% *}"
-missing=0
-while read -r t; do
-	grep -qx "Subject: $t" "$spool/alice" || missing=$((missing + 1))
-done <"$SB/ok"
-tap_is "every message that got exit 0 is there" "$missing" 0
+w=$(whole 16000 "$spool/alice")
+tap_is "only whole messages in the mbox" "${w#* }" 0
+tap_diag "whole messages: ${w% *}"
+tap_is "every message that got exit 0 is there" \
+    "$(missing "$SB/ok" "$spool/alice")" 0
 tap_is "the final message is there" "$(grep -c '^end mfinal$' "$spool/alice")" 1
 tap_check_fails "no lock file left" test -e "$spool/alice.lock"
 
@@ -142,20 +155,10 @@ done
 printf 'Subject: cfinal\n\nend cfinal\n' | "$ml" -f a@b carol
 tap_is "the delivery after the killed sessions succeeds" "$?" 0
 tap_diag "$(wc -l <"$SB/lok") messages acknowledged before the kills"
-whole=$(awk '
-/^From a@b / { if (tag != "") { if (lines != 50 || !ended) bad++; else good++ }
-	tag = ""; lines = 0; ended = 0; next }
-/^Subject: / { tag = $2; next }
-/ body line / { if ($1 == tag) lines++; else bad++; next }
-/^end / { ended = ($2 == tag); next }
-END { if (tag != "" && tag != "cfinal") { if (lines != 50 || !ended) bad++; else good++ }
-	print good + 0, bad + 0 }' "$spool/carol")
-tap_is "LMTP: only whole messages in the mbox" "${whole#* }" 0
-missing=0
-while read -r t; do
-	grep -qx "Subject: $t" "$spool/carol" || missing=$((missing + 1))
-done <"$SB/lok"
-tap_is "LMTP: every message acknowledged with 250 is there" "$missing" 0
+w=$(whole 50 "$spool/carol")
+tap_is "LMTP: only whole messages in the mbox" "${w#* }" 0
+tap_is "LMTP: every message acknowledged with 250 is there" \
+    "$(missing "$SB/lok" "$spool/carol")" 0
 tap_is "LMTP: each lock left by a kill recorded a size past every acknowledged message" \
     "$(cat "$SB/short" 2>/dev/null)" ""
 tap_check_fails "LMTP: no lock file left" test -e "$spool/carol.lock"
