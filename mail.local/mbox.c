@@ -726,11 +726,9 @@ locked:
 	}
 	if (fstat(fd, &st) < 0)
 		st.st_size = -1;
-	if (mbox_keep(&lk, fd, name, &st, since, subfd < 0 &&
-	    !r->file_target)) {
-		/* Closed later: after fsync, close has nothing left to lose. */
-		fd = -1;
-	} else if (iox_close(fd) < 0) {
+	/* A kept mailbox is closed later: after fsync, nothing to lose. */
+	if (!mbox_keep(&lk, fd, name, &st, since, subfd < 0 &&
+	    !r->file_target) && iox_close(fd) < 0) {
 		int e = errno;
 
 		fd = -1;

@@ -73,9 +73,11 @@ struct worker {
 	pid_t	 pid;
 	int	 req, res;
 	unsigned long long used;	/* for choosing the oldest */
-	struct wcall *q[WQUEUE_MAX];	/* sent, not answered, oldest first */
+	struct wsent {
+		struct wcall *c;
+		size_t	 bytes;		/* the request's size */
+	} q[WQUEUE_MAX];	/* sent, not answered, oldest first */
 	size_t	 nq;
-	size_t	 qbytes[WQUEUE_MAX];	/* their sizes */
 	struct buf in;		/* replies read and not yet taken */
 };
 
@@ -313,7 +315,7 @@ worker_drop(struct worker *w, struct buf *why)
 	}
 	/* What it had not answered fails temporarily. */
 	for (i = 0; i < w->nq; i++)
-		worker_done(w->q[i], EX_TEMPFAIL, why != NULL ?
+		worker_done(w->q[i].c, EX_TEMPFAIL, why != NULL ?
 		    buf_cstr(why) : "delivery process ended");
 	free(w->user);
 	buf_free(&w->in);
@@ -453,7 +455,7 @@ worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 		return 0;
 	for (i = 0; i < c->nfields; i++)
 		buf_append(&out, c->fields[i], strlen(c->fields[i]) + 1);
-	if (w != NULL && w->nq > 0 && (w->qbytes[0] + sizeof(h) + out.len >
+	if (w != NULL && w->nq > 0 && (w->q[0].bytes + sizeof(h) + out.len >
 	    WQUEUE_BYTES)) {
 		buf_free(&out);
 		return 0;
@@ -482,8 +484,8 @@ worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 		buf_free(&out);
 		return -1;
 	}
-	w->q[w->nq] = c;
-	w->qbytes[w->nq++] = sizeof(h) + out.len;
+	w->q[w->nq].c = c;
+	w->q[w->nq++].bytes = sizeof(h) + out.len;
 	nqueued++;
 	buf_free(&out);
 	return 1;
@@ -493,7 +495,7 @@ worker_start(struct spool *sp, struct wcall *c, gid_t spool_gid)
 static void
 worker_recv(struct worker *w)
 {
-	struct wcall *c = w->q[0];
+	struct wcall *c = w->q[0].c;
 	struct wresult *res = &c->res;
 	struct buf *in = &w->in, why = BUF_INIT, line = BUF_INIT;
 	unsigned long long plen = 0;
@@ -544,8 +546,6 @@ worker_recv(struct worker *w)
 	res->text = xstrdup(buf_cstr(&line) + consumed);
 	buf_free(&line);
 	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
-	memmove(&w->qbytes[0], &w->qbytes[1], (w->nq - 1) *
-	    sizeof(w->qbytes[0]));
 	w->nq--;
 	worker_done(c, 0, NULL);
 	/* More than was asked for: it breaks the protocol, and ends. */
