@@ -569,7 +569,7 @@ deliver_collect(const struct spool *sp, struct rcpt *r,
 /* One message's deliveries between deliver_start() and deliver_finish(). */
 struct dbatch {
 	struct spool *sp;
-	const char *sender, *session;
+	const char *session;
 	struct rcpt *rv;
 	size_t	 nr, nj;
 	struct expansion *xv;
@@ -595,7 +595,6 @@ deliver_start(struct spool *sp, const char *sender, struct rcpt *rv,
 	size_t cap = 0, nc = 0, i, k;
 
 	b->sp = sp;
-	b->sender = sender;
 	b->session = session;
 	b->rv = rv;
 	b->nr = nr;

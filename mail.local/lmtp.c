@@ -98,10 +98,10 @@ lmtp_reply(struct lmtp *l, const char *fmt, ...)
 static void
 lmtp_reply(struct lmtp *l, const char *fmt, ...)
 {
-	va_list ap;
-
+	/* Behind the newest message in flight, if there is one. */
 	struct buf *b = l->nfly > 0 ?
 	    &l->held[(l->head + l->nfly - 1) % LMTP_FLIGHTS] : &l->obuf;
+	va_list ap;
 
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
@@ -122,8 +122,24 @@ txn_clear(struct txn *t)
 	t->sender = NULL;
 }
 
+/*
+ * The reply for a delivery result: the status's reply, or, when the
+ * delivery named a more precise RFC 3463 code, a reply code of its class
+ * (x.2.x mailbox problems get 452/552, as Postfix and sendmail answer).
+ */
 static void
-lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep);
+lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep)
+{
+	ex_to_reply(status, rep);
+	if (dsn == NULL || (dsn[0] != '4' && dsn[0] != '5') || dsn[1] != '.')
+		return;
+	rep->dsn = dsn;
+	if (dsn[0] == '4')
+		rep->code = strncmp(dsn, "4.2.", 4) == 0 ? 452 : 451;
+	else
+		rep->code = strncmp(dsn, "5.2.", 4) == 0 ||
+		    strcmp(dsn, "5.3.4") == 0 ? 552 : 550;
+}
 
 /*
  * The oldest message in flight is delivered: its replies (one per
@@ -387,25 +403,6 @@ cmd_rcpt(struct lmtp *l, const char *arg)
 out:
 	buf_free(&path);
 	buf_free(&why);
-}
-
-/*
- * The reply for a delivery result: the status's reply, or, when the
- * delivery named a more precise RFC 3463 code, a reply code of its class
- * (x.2.x mailbox problems get 452/552, as Postfix and sendmail answer).
- */
-static void
-lmtp_status_reply(int status, const char *dsn, struct ex_reply *rep)
-{
-	ex_to_reply(status, rep);
-	if (dsn == NULL || (dsn[0] != '4' && dsn[0] != '5') || dsn[1] != '.')
-		return;
-	rep->dsn = dsn;
-	if (dsn[0] == '4')
-		rep->code = strncmp(dsn, "4.2.", 4) == 0 ? 452 : 451;
-	else
-		rep->code = strncmp(dsn, "5.2.", 4) == 0 ||
-		    strcmp(dsn, "5.3.4") == 0 ? 552 : 550;
 }
 
 /*

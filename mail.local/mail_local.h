@@ -172,7 +172,7 @@ struct wresult {
 	char	*text;
 	struct buf payload;	/* read results */
 };
-/* Run op in pw's worker (mailbox: with the spool's group if needed). */
+/* A request for pw's worker (mailbox: with the spool's group if needed). */
 struct wcall {
 	const struct priv_user *pw;
 	bool	 mailbox;
@@ -182,8 +182,10 @@ struct wcall {
 	struct wresult res;	/* the outcome */
 	size_t	*pending;	/* its batch's count of calls not answered */
 };
-/* Every call, several at once in different workers; results in c[i].res. */
-/* Calls under way: worker_batch_start() sends what it can, _finish() waits. */
+/*
+ * Calls under way, several at once in different workers (results in
+ * c[i].res): worker_batch_start() sends what it can, _finish() waits.
+ */
 struct wbatch {
 	struct spool *sp;
 	struct wcall *c;
@@ -197,8 +199,11 @@ void	 worker_batch_start(struct wbatch *, struct spool *, struct wcall *c,
 /* 0 when every call of the batch is done, 1 as soon as fd has input. */
 int	 worker_batch_wait(struct wbatch *, int fd);
 void	 worker_batch_finish(struct wbatch *);
+/* Every call of c, start to finish. */
 void	 worker_call_all(struct spool *, struct wcall *c, size_t n);
+/* The session's spools (every worker holds them all), or NULL, 0. */
 void	 worker_spools(struct spool *, size_t n);
+/* One request to pw's worker, start to finish. */
 void	 worker_call(const struct priv_user *pw, bool mailbox, struct spool *,
 	    int op, const char *const *fields, size_t nfields,
 	    struct wresult *);

@@ -563,25 +563,45 @@ mbox_close_failed(int dirfd, const char *name, off_t ours, off_t orig)
 #define MBOX_HOLD_MS	1000
 
 static struct {
-	struct dotlock lk;	/* lk.fd >= 0: something is held */
-	int	 fd;		/* the mailbox, fcntl-locked */
-	char	*name;		/* its name in lk.dirfd */
+	struct dotlock lk;	/* "NAME.lock" in lk.dirfd */
+	int	 fd;		/* the mailbox, fcntl-locked; -1: none held */
 	off_t	 size;		/* as the lock file records it */
 	long long since;	/* when it was locked (ms) */
-} held = { { -1, -1, NULL, -1, false, 0, 0 }, -1, NULL, 0, 0 };
+} held = { { -1, -1, NULL, -1, false, 0, 0 }, -1, 0, 0 };
+
+/* Is the held mailbox dirfd/name? */
+static bool
+mbox_held_is(int dirfd, const char *name)
+{
+	size_t n = strlen(name);
+
+	return held.fd >= 0 && held.lk.dirfd == dirfd &&
+	    strncmp(held.lk.name, name, n) == 0 &&
+	    strcmp(held.lk.name + n, ".lock") == 0;
+}
+
+/* Take the held mailbox and its lock over (they are no longer held). */
+static void
+mbox_take_held(struct dotlock *lk, int *fd)
+{
+	*lk = held.lk;
+	*fd = held.fd;
+	held.fd = held.lk.fd = -1;
+	held.lk.name = NULL;
+}
 
 void
 mbox_release_held(void)
 {
+	struct dotlock lk;
+	int fd;
+
 	if (held.fd < 0)
 		return;
-	(void)close(held.fd);
-	held.fd = -1;
-	dotlock_release(&held.lk);
-	free(held.lk.name);
-	held.lk.name = NULL;
-	free(held.name);
-	held.name = NULL;
+	mbox_take_held(&lk, &fd);
+	(void)close(fd);
+	dotlock_release(&lk);
+	free(lk.name);
 }
 
 /*
@@ -589,8 +609,8 @@ mbox_release_held(void)
  * the lock file can say the new size).  True when they were kept.
  */
 static bool
-mbox_keep(struct dotlock *lk, int fd, const char *name, const struct stat *st,
-    long long since, bool plain)
+mbox_keep(struct dotlock *lk, int fd, const struct stat *st, long long since,
+    bool plain)
 {
 	if (!plain || lk->fd < 0 || st->st_size < 0 ||
 	    iox_now_ms() - since >= MBOX_HOLD_MS || !worker_next_waiting() ||
@@ -599,7 +619,6 @@ mbox_keep(struct dotlock *lk, int fd, const char *name, const struct stat *st,
 		return false;
 	held.lk = *lk;
 	held.fd = fd;
-	held.name = xstrdup(name);
 	held.size = st->st_size;
 	held.since = since;
 	lk->fd = -1;
@@ -623,18 +642,12 @@ mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
 	deadline = since + config_num(CF_lock_timeout) * 1000;
 	buf_printf(&obj, "%s/%s", dirname, name);
 	deliver_final_addr(&final, r);
-	if (held.fd >= 0 && (held.lk.dirfd != dirfd ||
-	    strcmp(held.name, name) != 0 || r->file_target))
+	if (held.fd >= 0 && (r->file_target || !mbox_held_is(dirfd, name)))
 		mbox_release_held();
 	if (held.fd >= 0) {
 		/* Still locked and open since the last delivery. */
-		lk = held.lk;
-		fd = held.fd;
 		since = held.since;
-		held.fd = held.lk.fd = -1;
-		held.lk.name = NULL;
-		free(held.name);
-		held.name = NULL;
+		mbox_take_held(&lk, &fd);
 		if (fstat(fd, &st) < 0) {
 			dresult_errno(res, errno, "cannot stat",
 			    buf_cstr(&obj));
@@ -727,8 +740,8 @@ locked:
 	if (fstat(fd, &st) < 0)
 		st.st_size = -1;
 	/* A kept mailbox is closed later: after fsync, nothing to lose. */
-	if (!mbox_keep(&lk, fd, name, &st, since, subfd < 0 &&
-	    !r->file_target) && iox_close(fd) < 0) {
+	if (!mbox_keep(&lk, fd, &st, since, subfd < 0 && !r->file_target) &&
+	    iox_close(fd) < 0) {
 		int e = errno;
 
 		fd = -1;

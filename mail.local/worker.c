@@ -21,9 +21,9 @@
  * checked: a worker that breaks the protocol is killed and its request
  * fails temporarily.
  *
- * SECURITY: a worker holds its two pipes, the spool (two in an LMTP
- * session; read only with pread/sendfile) and /dev/null; not the LMTP connection, not the other
- * workers' pipes.  The parent trusts nothing a worker says beyond the
+ * SECURITY: a worker holds its two pipes, the spool (an LMTP session's
+ * several; read only with pread/sendfile) and /dev/null; not the LMTP
+ * connection, not the other workers' pipes.  The parent trusts nothing a worker says beyond the
  * result of the request it made; expand_io.c checks read results.
  */
 #include <config.h>
@@ -245,13 +245,8 @@ fail:
 
 /* c is answered: its batch has one call less to wait for. */
 static void
-worker_done(struct wcall *c, int status, const char *text)
+worker_done(struct wcall *c)
 {
-	if (text != NULL) {
-		buf_free(&c->res.payload);
-		c->res.status = status;
-		c->res.text = xstrdup(text);
-	}
 	(*c->pending)--;
 	nqueued--;
 }
@@ -314,9 +309,15 @@ worker_drop(struct worker *w, struct buf *why)
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	/* What it had not answered fails temporarily. */
-	for (i = 0; i < w->nq; i++)
-		worker_done(w->q[i].c, EX_TEMPFAIL, why != NULL ?
-		    buf_cstr(why) : "delivery process ended");
+	for (i = 0; i < w->nq; i++) {
+		struct wresult *res = &w->q[i].c->res;
+
+		buf_free(&res->payload);
+		res->status = EX_TEMPFAIL;
+		res->text = xstrdup(why != NULL ? buf_cstr(why) :
+		    "delivery process ended");
+		worker_done(w->q[i].c);
+	}
 	free(w->user);
 	buf_free(&w->in);
 	*w = workers[--nworkers];
@@ -547,7 +548,7 @@ worker_recv(struct worker *w)
 	buf_free(&line);
 	memmove(&w->q[0], &w->q[1], (w->nq - 1) * sizeof(w->q[0]));
 	w->nq--;
-	worker_done(c, 0, NULL);
+	worker_done(c);
 	/* More than was asked for: it breaks the protocol, and ends. */
 	if (w->nq == 0 && in->len > 0) {
 		worker_drop(w, &why);

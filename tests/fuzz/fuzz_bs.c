@@ -33,7 +33,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* mkdtemp(3) replaces the X's: the directory is made with a unique name. */
+/*
+ * The queue directory's name as mkdtemp(3) wants it: it replaces the six
+ * trailing X's with a unique suffix (a template, not a placeholder).
+ */
 #define QDIR_TEMPLATE	"postern-fuzz-bs.XXXXXX"
 static char *qdir;
 static FILE *out;
@@ -83,11 +86,8 @@ setup(void)
 	static const char *const sub[] = { "submit", "submit/tmp",
 	    "submit/new" };
 	struct buf path = BUF_INIT, why = BUF_INIT;
+	char *o = getenv("FUZZ_BS_OUT"), *cwd = NULL;
 	FILE *f;
-
-	char *o = getenv("FUZZ_BS_OUT");
-
-	char *cwd = NULL;
 
 	if (getuid() == 0 && access("/run", W_OK) == 0)
 		buf_append_str(&path, "/run");

@@ -23,7 +23,7 @@ msg() {
 	echo "Subject: m$1"
 	echo
 	awk -v i="$1" 'BEGIN { for (k = 0; k < 16000; k++)
-		printf "m%s body line %05d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", i, k }'
+		printf "m%s body line %05d, padded to eighty bytes with these words.......\n", i, k }'
 	echo "end m$1"
 }
 
@@ -106,7 +106,7 @@ lmsg() {	# lmsg SESSION: 500 messages of ~4 KB in one session
 			printf "MAIL FROM:<a@b>\r\nRCPT TO:<carol>\r\nDATA\r\n"
 			printf "Subject: %s\r\n\r\n", t
 			for (k = 0; k < 50; k++)
-				printf "%s body line %04d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n", t, k
+				printf "%s body line %04d, padded to eighty bytes with these words\r\n", t, k
 			printf "end %s\r\n.\r\n", t
 		}
 		printf "QUIT\r\n" }'
