@@ -242,6 +242,25 @@ void	 mbox_deliver(struct spool *, const char *sender, const struct rcpt *,
 	    int dirfd, const char *dirname, const char *name,
 	    struct dresult *);
 void	 mbox_release_held(void);
+#define BOOT_ID_LEN	36	/* a UUID, as /proc gives it */
+/*
+ * The kernel's boot id, read once; "" when /proc does not say (a lock
+ * without it counts as one from an earlier boot).
+ */
+const char *mbox_boot_id(void);
+/*
+ * A postern dotlock's content: 1 with the mailbox's size and inode it
+ * records and whether it was written in this boot ("PID\npostern SIZE
+ * INODE BOOT"); 0: postern's, without a size; -1: another program's.
+ */
+int	 mbox_lock_record(const char *text, off_t *size,
+	    unsigned long long *ino, bool *this_boot);
+/*
+ * Where the last message after from starts in the mbox fd of size bytes
+ * (a From_ line after a blank line; from when there is none), read
+ * backwards in blocks of block bytes; -1 on a read error.
+ */
+off_t	 mbox_last_start(int fd, off_t from, off_t size, size_t block);
 bool	 worker_next_waiting(void);
 void	 maildir_deliver(struct spool *, const char *sender,
 	    const struct rcpt *, int homefd, const char *home,

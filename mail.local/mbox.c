@@ -12,13 +12,16 @@
  * LOCKING: a dotlock (NAME.lock beside the mailbox, as liblockfile and mutt
  * do), then fcntl on the mailbox, then flock if configured; every wait is
  * bounded by lock_timeout and becomes a temporary failure.  The dotlock
- * postern writes holds "PID\npostern SIZE INODE\n" and the writer keeps an
- * fcntl lock on the lock file itself, so a later delivery can tell a live
- * holder from a dead one at once (the kernel drops fcntl locks when a
- * process dies, in any PID namespace) and, for a dead one, cut the mailbox
- * back to the SIZE it had when the dead writer started: that removes the
- * partial message a crash (kill -9) left behind.  A foreign dotlock is
- * removed when older than stale_lock_time.
+ * postern writes holds "PID\npostern SIZE INODE BOOT\n" and the writer
+ * keeps an fcntl lock on the lock file itself, so a later delivery can tell
+ * a live holder from a dead one at once (the kernel drops fcntl locks when
+ * a process dies, in any PID namespace) and, for a dead one, cut the
+ * mailbox back to the SIZE it had when the dead writer started: that
+ * removes the partial message a crash (kill -9) left behind.  BOOT is the
+ * kernel's boot id: the lock file is never fsync'd, so after a restart its
+ * SIZE may be older than appends that did reach the disk, and a lock from
+ * an earlier boot cuts off only a torn last message (see mbox_recover).
+ * A foreign dotlock is removed when older than stale_lock_time.
  *
  * WRITING: the From_ line (envelope sender, asctime of arrival), the
  * Return-Path: and Delivered-To: lines, the message with ">From " quoting
@@ -63,6 +66,7 @@ struct dotlock {
 	char	*name;
 	off_t	 len;		/* its content's length; -1: unknown */
 	bool	 recover;	/* taken over from a dead postern writer */
+	bool	 rec_boot;	/* ... of this boot: rec_size is exact */
 	off_t	 rec_size;	/* ... whose mailbox had this size */
 	unsigned long long rec_ino;
 };
@@ -94,12 +98,12 @@ static int
 dotlock_write(int fd, off_t *len, off_t size, unsigned long long ino,
     bool known)
 {
-	char text[96];
+	char text[160];
 	int n;
 
 	if (known)
-		n = snprintf(text, sizeof(text), "%ld\npostern %lld %llu\n",
-		    (long)getpid(), (long long)size, ino);
+		n = snprintf(text, sizeof(text), "%ld\npostern %lld %llu %s\n",
+		    (long)getpid(), (long long)size, ino, mbox_boot_id());
 	else
 		n = snprintf(text, sizeof(text), "%ld\npostern\n",
 		    (long)getpid());
@@ -183,12 +187,10 @@ dotlock_same(const struct dotlock *lk, int fd)
 static int
 dotlock_examine(struct dotlock *lk)
 {
-	char text[128];
+	char text[192];
 	struct stat st;
 	ssize_t n;
-	long long size;
-	unsigned long long ino;
-	int fd;
+	int fd, k;
 
 	fd = openat(lk->dirfd, lk->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
@@ -203,7 +205,8 @@ dotlock_examine(struct dotlock *lk)
 	}
 	n = fd >= 0 ? pread(fd, text, sizeof(text) - 1, 0) : -1;
 	text[n > 0 ? n : 0] = '\0';
-	if (fd >= 0 && strstr(text, "\npostern") != NULL) {
+	if (fd >= 0 && (k = mbox_lock_record(text, &lk->rec_size, &lk->rec_ino,
+	    &lk->rec_boot)) >= 0) {
 		if (mbox_fcntl_try(fd, F_WRLCK) < 0) {
 			(void)close(fd);	/* its writer lives */
 			return 0;
@@ -216,13 +219,7 @@ dotlock_examine(struct dotlock *lk)
 		 * The writer died holding it: take it over.  The numbers
 		 * are only compared with the mailbox's size and inode.
 		 */
-		/* NOLINTNEXTLINE(cert-err34-c) */
-		if (sscanf(strstr(text, "\npostern") + 1, "postern %lld %llu",
-		    &size, &ino) == 2) {
-			lk->recover = true;
-			lk->rec_size = (off_t)size;
-			lk->rec_ino = ino;
-		}
+		lk->recover = k == 1;
 		/*
 		 * Its content stays until the mailbox is repaired: if this
 		 * process dies too, the next one still knows the size.
@@ -346,12 +343,23 @@ mbox_lock_fd(int fd, long long deadline)
 /*
  * CRASH RECOVERY: cut off what a dead writer left after rec_size.  The
  * mailbox's size afterwards.
+ *
+ * A lock of this boot records the size exactly: it is rewritten before
+ * any success is reported, and the page cache holds what was written, so
+ * whatever follows is a message nobody acknowledged.  A lock from an
+ * earlier boot (a power loss) may record an older size than the disk
+ * kept: the mailbox's appends were fsync'd and acknowledged, the lock's
+ * rewrites and its removal were not synced.  Cutting back to it could
+ * remove acknowledged mail, so only a torn last message goes: the
+ * mailbox ends with the blank line after a message, or it is cut back to
+ * where its last message starts.
  */
 static off_t
 mbox_recover(const struct dotlock *lk, int fd, const struct stat *st,
     const char *name)
 {
-	char head[5];
+	char head[5], tail[2];
+	off_t cut = lk->rec_size;
 
 	if (!lk->recover || (unsigned long long)st->st_ino != lk->rec_ino ||
 	    st->st_size <= lk->rec_size)
@@ -363,12 +371,27 @@ mbox_recover(const struct dotlock *lk, int fd, const struct stat *st,
 		    (long long)lk->rec_size);
 		return st->st_size;
 	}
-	if (ftruncate(fd, lk->rec_size) < 0)
+	if (!lk->rec_boot) {
+		if (pread(fd, tail, sizeof(tail), st->st_size - 2) !=
+		    sizeof(tail))
+			return st->st_size;
+		if (memcmp(tail, "\n\n", sizeof(tail)) == 0) {
+			log_warn("%s: lock left before a restart: kept the "
+			    "%lld bytes after the size it records (they end "
+			    "a whole message)", name,
+			    (long long)(st->st_size - lk->rec_size));
+			return st->st_size;
+		}
+		if ((cut = mbox_last_start(fd, lk->rec_size, st->st_size,
+		    MBOX_BUF)) < 0)
+			return st->st_size;
+	}
+	if (ftruncate(fd, cut) < 0)
 		return st->st_size;
 	if (iox_fsync(fd) == 0)
 		log_warn("%s: removed %lld bytes of a delivery that did not "
-		    "finish", name, (long long)(st->st_size - lk->rec_size));
-	return lk->rec_size;
+		    "finish", name, (long long)(st->st_size - cut));
+	return cut;
 }
 
 /* The message with From_ quoting, through a buffer. */
@@ -567,7 +590,7 @@ static struct {
 	int	 fd;		/* the mailbox, fcntl-locked; -1: none held */
 	off_t	 size;		/* as the lock file records it */
 	long long since;	/* when it was locked (ms) */
-} held = { { -1, -1, NULL, -1, false, 0, 0 }, -1, 0, 0 };
+} held = { { -1, -1, NULL, -1, false, false, 0, 0 }, -1, 0, 0 };
 
 /* Is the held mailbox dirfd/name? */
 static bool
@@ -631,7 +654,7 @@ void
 mbox_deliver(struct spool *sp, const char *sender, const struct rcpt *r,
     int dirfd, const char *dirname, const char *name, struct dresult *res)
 {
-	struct dotlock lk = { dirfd, -1, NULL, -1, false, 0, 0 };
+	struct dotlock lk = { dirfd, -1, NULL, -1, false, false, 0, 0 };
 	struct buf why = BUF_INIT, final = BUF_INIT, obj = BUF_INIT;
 	long long deadline, since;
 	struct stat st;
