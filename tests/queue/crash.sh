@@ -12,20 +12,11 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-sm=$POSTERN_SBINDIR/sendmail
-pq=$POSTERN_SBINDIR/postern-queue
-spool=$POSTERN_MAIL_SPOOL
-q=$POSTERN_QUEUE_DIR
-log=$SB/queue.log
+queue_conf='queue_run_interval = 1s
+'
+. "$top_srcdir/tests/queue/setup.sh"
 N=1000
 sb_add_user carol 3010
-cat >"$POSTERN_CONFIG_DIR/postern.conf" <<EOT
-myhostname = test.example
-queue_run_interval = 1s
-EOT
-printf 'postmaster: root\n' >/etc/aliases
-"$POSTERN_SBINDIR/newaliases" >/dev/null
-: >"$log"
 
 # With no runner: -p lists what waits in submit/new.
 for i in 1 2 3; do

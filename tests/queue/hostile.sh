@@ -16,17 +16,9 @@ sandbox_enter "$@"
 py=/usr/bin/python3
 [ -x "$py" ] || tap_skip_all "needs Debian's /usr/bin/python3"
 
-sm=$POSTERN_SBINDIR/sendmail
-pq=$POSTERN_SBINDIR/postern-queue
-spool=$POSTERN_MAIL_SPOOL
-q=$POSTERN_QUEUE_DIR
-log=$SB/queue.log
-cat >"$POSTERN_CONFIG_DIR/postern.conf" <<EOT
-myhostname = test.example
-queue_run_interval = 1s
-EOT
-printf 'postmaster: root\n' >/etc/aliases
-"$POSTERN_SBINDIR/newaliases" >/dev/null
+queue_conf='queue_run_interval = 1s
+'
+. "$top_srcdir/tests/queue/setup.sh"
 
 # wait_for FILE PATTERN [TENTHS]: up to 20 s (or TENTHS/10 s) for a line.
 wait_for() { sb_wait_line "$1" "$2" "${3:-200}"; }

@@ -11,20 +11,11 @@ set -u
 . "$top_srcdir/tests/sandbox/sandbox.sh"
 sandbox_enter "$@"
 
-sm=$POSTERN_SBINDIR/sendmail
-pq=$POSTERN_SBINDIR/postern-queue
-spool=$POSTERN_MAIL_SPOOL
-q=$POSTERN_QUEUE_DIR
-log=$SB/queue.log
-sb_add_user carol 3010
-cat >"$POSTERN_CONFIG_DIR/postern.conf" <<EOT
-myhostname = test.example
-minimal_backoff_time = 1s
+queue_conf='minimal_backoff_time = 1s
 maximal_backoff_time = 1s
-EOT
-printf 'postmaster: root\n' >/etc/aliases
-"$POSTERN_SBINDIR/newaliases" >/dev/null
-: >"$log"
+'
+. "$top_srcdir/tests/queue/setup.sh"
+sb_add_user carol 3010
 
 ln -s /etc/passwd "$spool/bob"
 printf 'To: bob, carol\nSubject: torn record\n\nbody\n' | sb_as alice "$sm" -t -i ||
