@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,30 @@ spool_bytes(struct spool *sp, struct buf *out)
 	out->len = (size_t)sp->size;
 }
 
+/* check_split's writer and the reader's end, while they are open. */
+static pid_t writer = -1;
+static int reader_fd = -1;
+
+/*
+ * After a failed assertion (cmocka jumps out of the test): the writer
+ * killed and reaped, the reader's end closed.
+ */
+static int
+writer_stop(void **state)
+{
+	(void)state;
+	if (writer > 0) {
+		(void)kill(writer, SIGKILL);
+		(void)waitpid(writer, NULL, 0);
+		writer = -1;
+	}
+	if (reader_fd >= 0) {
+		(void)close(reader_fd);
+		reader_fd = -1;
+	}
+	return 0;
+}
+
 /*
  * Send in through a seqpacket pair in pieces of the given sizes (cycled),
  * run reader_data, and check the result and what is left over.
@@ -90,7 +115,8 @@ check_split(const char *in, size_t len, const size_t *pieces, size_t npieces)
 
 	wrc = ref_data(in, len, &want, &used);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	if (fork() == 0) {
+	reader_fd = sv[0];
+	if ((writer = fork()) == 0) {
 		(void)close(sv[0]);
 		while (pos < len) {
 			size_t take = pieces[k++ % npieces];
@@ -105,6 +131,7 @@ check_split(const char *in, size_t len, const size_t *pieces, size_t npieces)
 		_exit(0);
 	}
 	(void)close(sv[1]);
+	assert_true(writer > 0);
 	/* Every other run in memory first: the 1 MiB lines then move. */
 	mem_first = !mem_first;
 	assert_int_equal(spool_open(&sp, 1 << 30, mem_first, &why), 0);
@@ -131,8 +158,9 @@ check_split(const char *in, size_t len, const size_t *pieces, size_t npieces)
 	reader_free(&rd);
 	spool_close(&sp);
 	(void)close(sv[0]);
-	while (wait(NULL) > 0)
-		;
+	reader_fd = -1;
+	assert_int_equal(waitpid(writer, NULL, 0), writer);
+	writer = -1;
 	buf_free(&want);
 	buf_free(&got);
 	buf_free(&why);
@@ -360,9 +388,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_data_basic),
-		cmocka_unit_test(test_data_long_lines),
-		cmocka_unit_test(test_data_marker_splits),
+		cmocka_unit_test_teardown(test_data_basic, writer_stop),
+		cmocka_unit_test_teardown(test_data_long_lines, writer_stop),
+		cmocka_unit_test_teardown(test_data_marker_splits,
+		    writer_stop),
 		cmocka_unit_test(test_spool_crlf),
 		cmocka_unit_test(test_spool_limit),
 		cmocka_unit_test(test_spool_delivered_to),
