@@ -40,7 +40,6 @@
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,7 +327,7 @@ xp_local(struct xstate *st, const struct frame *up, const char *name,
 	const struct expand_ops *ops = st->ops;
 	struct buf lower = BUF_INIT, value = BUF_INIT, canon = BUF_INIT,
 	    why = BUF_INIT;
-	size_t base_len, ext_off, i;
+	size_t base_len, ext_off;
 	char *base = NULL, *ext = NULL;
 	int rc;
 
@@ -339,9 +338,7 @@ xp_local(struct xstate *st, const struct frame *up, const char *name,
 		    ops->depth_limit);
 		return;
 	}
-	for (i = 0; name[i] != '\0'; i++)
-		buf_append_byte(&lower,
-		    (unsigned char)tolower((unsigned char)name[i]));
+	buf_append_lower(&lower, name, strlen(name));
 	if (addr_split_ext(buf_cstr(&lower), lower.len, ops->delims,
 	    &base_len, &ext_off)) {
 		base = xmemdup0(lower.data, base_len);

@@ -135,6 +135,17 @@ buf_setf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+buf_append_lower(struct buf *b, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	buf_reserve(b, n);
+	for (size_t i = 0; i < n; i++)
+		buf_append_byte(b, s[i] >= 'A' && s[i] <= 'Z' ?
+		    (unsigned char)(s[i] - 'A' + 'a') : s[i]);
+}
+
 /* Append bytes with everything but printable ASCII escaped. */
 void
 buf_append_printable(struct buf *b, const void *p, size_t n)

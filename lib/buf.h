@@ -44,6 +44,11 @@ void	 buf_setf(struct buf *, const char *, ...)
  * then forge a line break in a log or a reply.
  */
 void	 buf_append_printable(struct buf *, const void *, size_t);
+/*
+ * Append bytes with ASCII capitals made small (the C locale's tolower:
+ * user and alias names are matched this way, whatever the locale).
+ */
+void	 buf_append_lower(struct buf *, const void *, size_t);
 /* Shorten to len (len <= b->len). */
 void	 buf_truncate(struct buf *, size_t);
 /* Remove the first n bytes. */

@@ -28,7 +28,6 @@
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -126,14 +125,12 @@ int
 xio_is_alias(const char *local, struct buf *why)
 {
 	struct buf v = BUF_INIT, lower = BUF_INIT;
-	size_t base, ext, i;
+	size_t base, ext;
 	int rc;
 
 	if (!config_bool(CF_alias_expansion))
 		return 0;
-	for (i = 0; local[i] != '\0'; i++)
-		buf_append_byte(&lower,
-		    (unsigned char)tolower((unsigned char)local[i]));
+	buf_append_lower(&lower, local, strlen(local));
 	rc = xio_alias(NULL, buf_cstr(&lower), &v, why);
 	if (rc == 0 && addr_split_ext(buf_cstr(&lower), lower.len,
 	    config_str(CF_recipient_delimiter), &base, &ext)) {
@@ -150,16 +147,13 @@ xio_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 {
 	struct priv_user u;
 	struct buf lower = BUF_INIT, err = BUF_INIT;
-	size_t i;
 	int rc = 0;
 
 	(void)ctx;
 	if (ml_user_lookup(name, &u, &err) < 0) {
 		if (errno != ENOENT)
 			goto fail;
-		for (i = 0; name[i] != '\0'; i++)
-			buf_append_byte(&lower,
-			    (unsigned char)tolower((unsigned char)name[i]));
+		buf_append_lower(&lower, name, strlen(name));
 		buf_reset(&err);
 		if (strcmp(buf_cstr(&lower), name) == 0 ||
 		    ml_user_lookup(buf_cstr(&lower), &u, &err) < 0) {

@@ -17,7 +17,6 @@
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,6 @@ static int
 resolve_user(const char *name, struct rcpt *r, struct buf *why)
 {
 	struct buf lower = BUF_INIT, err = BUF_INIT;
-	size_t i;
 	int rc;
 
 	if (ml_user_lookup(name, &r->pw, &err) == 0) {
@@ -44,8 +42,7 @@ resolve_user(const char *name, struct rcpt *r, struct buf *why)
 	}
 	if (errno != ENOENT)
 		goto fail;
-	for (i = 0; name[i] != '\0'; i++)
-		buf_append_byte(&lower, (unsigned char)tolower((unsigned char)name[i]));
+	buf_append_lower(&lower, name, strlen(name));
 	buf_reset(&err);
 	if (strcmp(buf_cstr(&lower), name) != 0 &&
 	    ml_user_lookup(buf_cstr(&lower), &r->pw, &err) == 0) {

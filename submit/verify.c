@@ -19,7 +19,6 @@
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,13 +58,10 @@ v_user(void *ctx, const char *name, struct buf *canon, struct buf *why)
 {
 	struct priv_user u;
 	struct buf lower = BUF_INIT;
-	size_t i;
 	int rc = 0;
 
 	(void)ctx;
-	for (i = 0; name[i] != '\0'; i++)
-		buf_append_byte(&lower,
-		    (unsigned char)tolower((unsigned char)name[i]));
+	buf_append_lower(&lower, name, strlen(name));
 	if (priv_user_lookup(name, &u, why) < 0 &&
 	    priv_user_lookup(buf_cstr(&lower), &u, why) < 0)
 		rc = errno == ENOENT ? EX_NOUSER : EX_TEMPFAIL;

@@ -114,6 +114,29 @@ test_printable(void **state)
 	buf_free(&b);
 }
 
+/* Only A-Z change; every other byte, NUL and 8-bit ones too, stays. */
+static void
+test_lower(void **state)
+{
+	struct buf b = BUF_INIT;
+	char all[256], want[256];
+
+	(void)state;
+	for (int c = 0; c < 256; c++) {
+		all[c] = (char)c;
+		want[c] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
+	buf_append_str(&b, "x");
+	buf_append_lower(&b, all, sizeof(all));
+	assert_int_equal(b.len, 1 + sizeof(all));
+	assert_int_equal(b.data[0], 'x');
+	assert_memory_equal(b.data + 1, want, sizeof(want));
+	buf_reset(&b);
+	buf_append_lower(&b, "Postmaster+Ext@HOST", 19);
+	assert_string_equal(buf_cstr(&b), "postmaster+ext@host");
+	buf_free(&b);
+}
+
 static void
 test_truncate_consume_steal(void **state)
 {
@@ -145,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_cstr_empty),
 		cmocka_unit_test(test_printf_long),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_lower),
 		cmocka_unit_test(test_truncate_consume_steal),
 	};
 
