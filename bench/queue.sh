@@ -19,6 +19,9 @@
 #                  its start until submit/new and queue/ are empty (polled
 #                  every 50 ms), CPU from /proc/PID/stat (its own and its
 #                  reaped children's)
+#   flush -q, 10 rcpts  the -q flush of N/10 messages, each to all ten
+#                  users (`sendmail -i u0 ... u9`): N deliveries, one LMTP
+#                  transaction and one write of the results per message
 #   mail.local -l  postern's mail.local, one LMTP session of N
 #                  transactions (one recipient each, the 10 users in
 #                  turn): the delivery agent's own rate on the same disk
@@ -101,12 +104,16 @@ queued() {
 	find "$q/submit/new" "$q/queue" -mindepth 1 -maxdepth 1 ! -name '.*' |
 	    wc -l
 }
-# Fill the queue: N messages, the users in turn, 4 sendmails at once.
-# Prints the wall seconds.
+# Fill the queue: N messages, the users in turn, 4 sendmails at once
+# (with "all": N/10 messages, each to all ten users).  Prints the wall
+# seconds.
 submit_all() {
 	_t0=$(date +%s.%N)
 	_k=0
-	for _u in $users; do
+	# shellcheck disable=SC2086
+	[ "${1:-}" != all ] || "$br" -j 4 -u "$alice_ids" -n $((N / 10)) \
+	    -i "$msg" -- "$sm" -i $users >>"$SB/submit.out"
+	[ "${1:-}" = all ] || for _u in $users; do
 		_n=$((N / 10 + (_k < N % 10 ? 1 : 0)))
 		_k=$((_k + 1))
 		[ "$_n" -gt 0 ] || continue
@@ -175,19 +182,22 @@ if mode == "-f":
 print("%.3f %.2f %s %s" % (wall, cpu, "%.2f" % picked if picked else "-",
     "empty" if "Mail queue is empty" in last else "not-empty"))
 EOF
-# flush MODE: fill the queue with no runner, then flush it with MODE.
+# flush MODE [all]: fill the queue with no runner (all: ten recipients
+# per message), then flush it with MODE.
 sub_shown=no
 flush() {
 	_mode=$1
+	_name="flush postern-queue $_mode"
+	[ "${2:-}" != all ] || _name="flush -q, 10 rcpts"
 	clean
 	: >"$SB/submit.out"
-	_st=$(submit_all)
+	_st=$(submit_all "${2:-}")
 	_nq=$(queued)
 	sync
 	# shellcheck disable=SC2046
 	set -- $($py "$SB/flush.py" "$pq" "$q" "$_mode" "$SB/flush$_mode.log" \
 	    "$SB/q.time" "${BENCH_QUEUE_WRAP:-}")
-	if [ "$sub_shown" = no ]; then
+	if [ "$sub_shown" = no ] && [ "${2:-}" != all ]; then
 		row "submit (4 parallel)" "$N" "$_st" - - "$_nq queued"
 		sub_shown=yes
 	fi
@@ -195,7 +205,7 @@ flush() {
 		echo "flush postern-queue $_mode: the helper failed (see $SB/flush$_mode.log)"
 		return
 	fi
-	row "flush postern-queue $_mode" "$N" "$1" "$2" "$3" "$(delivered)/$N"
+	row "$_name" "$N" "$1" "$2" "$3" "$(delivered)/$N"
 	[ "$4" = empty ] ||
 		echo "  (postern-queue -p does not say the queue is empty)"
 }
@@ -205,6 +215,7 @@ hdr
 # 1 and 2: one pass (-q), then the daemon (-f), each over a full queue.
 flush -q
 flush -f
+flush -q all
 
 # GNU time -f '%e %U %S' output: "wall cpu"
 wallcpu() { awk 'END { printf "%s %.2f", $1, $2 + $3 }' "$1"; }

@@ -5,9 +5,11 @@
  * transaction per message), other recipients over SMTP to relayhost from
  * a child that has become postern_user, then the results.
  *
- * RESULTS are appended to the queue file and fsync'd recipient by
- * recipient as soon as they are known (qfile.c), before anything else
- * happens: a crash never delivers to a finished recipient again.  The
+ * RESULTS are appended to the queue file and fsync'd as soon as they are
+ * known (qfile.c), before anything else happens: a crash never delivers
+ * to a finished recipient again.  The results of one transaction (the
+ * LMTP replies after the data, or the relay's) come together and go in
+ * one write and one fsync, not one per recipient.  The
  * lock is held by this process until it exits, so a master killed and
  * restarted meanwhile does not start a second delivery of the message.
  *
@@ -87,24 +89,21 @@ deliver_log(const struct qmsg *m, size_t i, const struct qresult *res,
 	    "deferred" : "bounced", buf_cstr((struct buf *)(uintptr_t)&res->text));
 }
 
-/* Record recipient i's result in the file (durably) and in m. */
-static int
-deliver_record(struct qmsg *m, size_t i, const struct qresult *res)
+/* Recipient i's result: a record added to recs, and in m. */
+static void
+deliver_record(struct qmsg *m, size_t i, const struct qresult *res,
+    struct buf *recs)
 {
 	struct buf t = BUF_INIT;
 	const char *dsn = res->dsn[0] ? res->dsn : "-";
-	int rc;
 
 	qfile_text(&t, res->text.data, res->text.len);
 	if (res->status == EX_OK || !ex_is_temporary(res->status))
-		rc = qfile_append(m, "D %zu %d %s %s", i, res->status, dsn,
+		qfile_record(recs, "D %zu %d %s %s", i, res->status, dsn,
 		    buf_cstr(&t));
 	else
-		rc = qfile_append(m, "A %zu %d %s %lld %s", i, res->status, dsn,
+		qfile_record(recs, "A %zu %d %s %lld %s", i, res->status, dsn,
 		    (long long)time(NULL), buf_cstr(&t));
-	if (rc < 0)
-		log_error("%s: cannot record the result for <%s>: %s", m->id,
-		    m->r[i].addr, strerror(errno));
 	m->r[i].status = res->status;
 	(void)snprintf(m->r[i].dsn, sizeof(m->r[i].dsn), "%s", res->dsn);
 	free(m->r[i].text);
@@ -115,7 +114,16 @@ deliver_record(struct qmsg *m, size_t i, const struct qresult *res)
 		m->r[i].state = QR_FAILED;
 	else
 		m->r[i].last = time(NULL);
-	return rc;
+}
+
+/* The records of n results made durable, in one write and one fsync. */
+static void
+deliver_commit(struct qmsg *m, struct buf *recs, size_t n)
+{
+	if (recs->len > 0 && qfile_commit(m, recs) < 0)
+		log_error("%s: cannot record the results for %zu "
+		    "recipient%s: %s", m->id, n, n == 1 ? "" : "s",
+		    strerror(errno));
 }
 
 /* Relay the recipients idx[0..n) from a child running as postern_user. */
@@ -344,6 +352,8 @@ deliver_finish(struct qmsg *m, FILE *res)
 	for (i = 0; i < m->nr; i++)
 		pending += m->r[i].state == QR_PENDING;
 	if (pending > 0 && now >= m->arrival + life) {
+		struct buf recs = BUF_INIT;
+
 		for (i = 0; i < m->nr; i++) {
 			struct qresult r;
 
@@ -357,13 +367,15 @@ deliver_finish(struct qmsg *m, FILE *res)
 			buf_printf(&r.text, "delivery time expired%s%s",
 			    m->r[i].text ? ": " : "", m->r[i].text ?
 			    m->r[i].text : "");
-			(void)deliver_record(m, i, &r);
+			deliver_record(m, i, &r, &recs);
 			log_info("%s: to=<%s>, delay=%lld, dsn=%s, "
 			    "status=expired (%s)", m->id, m->r[i].addr,
 			    (long long)(now - m->arrival), r.dsn,
 			    buf_cstr(&r.text));
 			buf_free(&r.text);
 		}
+		deliver_commit(m, &recs, pending);
+		buf_free(&recs);
 		pending = 0;
 	}
 	if (pending > 0) {
@@ -423,7 +435,7 @@ deliver_batch(const int *fds, char (*const ids)[64], size_t n, bool force,
     int resfd)
 {
 	struct lmtp_client lc;
-	struct buf why = BUF_INIT;
+	struct buf why = BUF_INIT, recs = BUF_INIT;
 	FILE *res = fdopen(resfd, "w");
 	size_t j;
 
@@ -469,9 +481,10 @@ deliver_batch(const int *fds, char (*const ids)[64], size_t n, bool force,
 			lmtp_deliver(&lc, &m, loc, nl, r);
 			for (i = 0; i < nl; i++) {
 				deliver_log(&m, loc[i], &r[i], "local");
-				(void)deliver_record(&m, loc[i], &r[i]);
+				deliver_record(&m, loc[i], &r[i], &recs);
 				buf_free(&r[i].text);
 			}
+			deliver_commit(&m, &recs, nl);
 		}
 		if (nr > 0) {
 			memset(r, 0, m.nr * sizeof(*r));
@@ -490,9 +503,10 @@ deliver_batch(const int *fds, char (*const ids)[64], size_t n, bool force,
 				deliver_log(&m, rem[i], &r[i],
 				    config_str(CF_relayhost)[0] ?
 				    config_str(CF_relayhost) : "none");
-				(void)deliver_record(&m, rem[i], &r[i]);
+				deliver_record(&m, rem[i], &r[i], &recs);
 				buf_free(&r[i].text);
 			}
+			deliver_commit(&m, &recs, nr);
 		}
 		deliver_finish(&m, res);
 		free(loc);
@@ -503,4 +517,5 @@ deliver_batch(const int *fds, char (*const ids)[64], size_t n, bool force,
 	lmtp_stop(&lc);
 	(void)fclose(res);
 	buf_free(&why);
+	buf_free(&recs);
 }

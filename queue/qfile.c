@@ -453,34 +453,61 @@ qfile_head(struct buf *b, const char *id, time_t arrival, uid_t uid,
 	}
 }
 
+/* Add one record to recs. */
+static void
+qfile_vrecord(struct buf *recs, const char *fmt, va_list ap)
+{
+	size_t start = recs->len, i;
+
+	buf_vprintf(recs, fmt, ap);
+	/* LF only at the end: the text parts were made printable. */
+	for (i = start; i < recs->len; i++)
+		if (recs->data[i] == '\n' || recs->data[i] == '\0')
+			recs->data[i] = ' ';
+	if (recs->len - start > QF_LINE_MAX - 1)
+		buf_truncate(recs, start + QF_LINE_MAX - 1);
+	buf_append_byte(recs, '\n');
+}
+
+void
+qfile_record(struct buf *recs, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	qfile_vrecord(recs, fmt, ap);
+	va_end(ap);
+}
+
+int
+qfile_commit(struct qmsg *m, struct buf *recs)
+{
+	int rc;
+
+	/*
+	 * One pwrite at the end (m->size: qfile_read measured it, this
+	 * keeps it; the file is locked by its one writer).
+	 */
+	rc = iox_pwrite_full(m->fd, recs->data, recs->len, m->size) < 0 ||
+	    iox_fsync(m->fd) < 0 ? -1 : 0;
+	if (rc == 0)
+		m->size += (off_t)recs->len;
+	buf_reset(recs);
+	return rc;
+}
+
 /* Append one record and make it durable. */
 int
 qfile_append(struct qmsg *m, const char *fmt, ...)
 {
 	struct buf rec = BUF_INIT;
 	va_list ap;
-	size_t i;
 	int rc;
 
 	va_start(ap, fmt);
-	buf_vprintf(&rec, fmt, ap);
+	qfile_vrecord(&rec, fmt, ap);
 	va_end(ap);
-	/* LF only at the end: the text parts were made printable. */
-	for (i = 0; i < rec.len; i++)
-		if (rec.data[i] == '\n' || rec.data[i] == '\0')
-			rec.data[i] = ' ';
-	if (rec.len > QF_LINE_MAX - 1)
-		buf_truncate(&rec, QF_LINE_MAX - 1);
-	buf_append_byte(&rec, '\n');
-	/*
-	 * One pwrite at the end (m->size: qfile_read measured it, this
-	 * keeps it; the file is locked by its one writer): a crash leaves
-	 * the record whole or torn.
-	 */
-	rc = iox_pwrite_full(m->fd, rec.data, rec.len, m->size) < 0 ||
-	    iox_fsync(m->fd) < 0 ? -1 : 0;
-	if (rc == 0)
-		m->size += (off_t)rec.len;
+	rc = qfile_commit(m, &rec);
 	buf_free(&rec);
 	return rc;
 }

@@ -77,6 +77,15 @@ void	 qfile_head(struct buf *, const char *id, time_t arrival, uid_t uid,
 /* Append one record (a printf format, no LF) and fsync: 0 or -1. */
 int	 qfile_append(struct qmsg *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Add one record (a printf format, no LF) to recs, for qfile_commit. */
+void	 qfile_record(struct buf *recs, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Append the records in recs with one write and fsync: 0 or -1.  A crash
+ * leaves some of them whole and at most the next one torn.  recs is
+ * emptied.
+ */
+int	 qfile_commit(struct qmsg *, struct buf *recs);
 /* Text for a record: printable and bounded. */
 void	 qfile_text(struct buf *, const char *, size_t);
 

@@ -37,8 +37,8 @@ has() {
 }
 
 # case NAME BOOT TORN: m1, then the lock's recorded size, then m2 (whole
-# and acknowledged), then with TORN=yes the first half of m3 (TORN a
-# number: its first TORN bytes, of a message of 4000 lines); a lock
+# and acknowledged), then with TORN=yes the first half of m3, a message
+# of 4000 lines (TORN a number: its first TORN bytes); a lock
 # "postern SIZE INODE BOOT" (BOOT "-": the older form without it); then a
 # new delivery, which takes the dead writer's lock over.
 case_() {
