@@ -47,7 +47,16 @@
 
 #include "mail.local/mail_local.h"
 
-#define WORKERS_MAX	8
+/*
+ * Delivery processes kept for a session, one per user (the least
+ * recently used idle one makes room), and how many of a batch's
+ * deliveries run at once.  A queue flush that takes its messages to a
+ * few dozen users in turn then forks each user's process once: with as
+ * many processes as deliveries at once, that turn would fork at every
+ * message.
+ */
+#define WORKERS_MAX	32
+#define WORKERS_BUSY_MAX 8
 #define WLINE_MAX	1024
 #define WREQ_BYTES_MAX	(1024 * 1024)
 /*
@@ -612,7 +621,7 @@ worker_wait(int fd, bool *input)
 
 /*
  * CONCURRENCY: the calls start in their order, each in its user's worker,
- * up to WORKERS_MAX at once in different workers (one message to many
+ * up to WORKERS_BUSY_MAX at once in different workers (one message to many
  * users is as many deliveries in parallel, each waiting for its own
  * fsync).  A call whose worker is busy waits and a later one for another
  * worker may start first (looking at most WCALL_AHEAD calls ahead); calls
@@ -636,7 +645,7 @@ worker_batch_own(struct wbatch *b)
 
 	for (;;) {
 		for (k = b->next; k < b->n && k < b->next + WCALL_AHEAD &&
-		    b->busy < WORKERS_MAX; k++) {
+		    b->busy < WORKERS_BUSY_MAX; k++) {
 			if (b->started[k])
 				continue;
 			b->c[k].pending = &b->busy;

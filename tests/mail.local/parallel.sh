@@ -1,6 +1,7 @@
 #!/bin/sh
 # One message to many recipients: mail.local delivers a message's final
-# destinations in parallel (up to 8 delivery processes at once).  In the
+# destinations in parallel (up to 8 delivery processes at once) and keeps
+# the processes of up to 32 users for the session.  In the
 # sandbox, over LMTP and in pipe mode:
 #   - two program deliveries of one message run at the same time: the
 #     first waits (10 s at most) for a file the second makes, so it can
@@ -19,6 +20,12 @@
 #   - 200 messages to one user in one pipelined session: each reply in
 #     order, each copy there once (a worker gets the next request while
 #     it delivers one, and its replies come back to back);
+#   - 200 messages to ten users in turn: each user's delivery process is
+#     forked once for the session (the PIDs the sandbox's PID namespace
+#     hands out meanwhile are counted), each copy there once, in order;
+#   - 120 messages to 40 users in turn, more than the session keeps
+#     processes for: processes make room for others, every copy arrives
+#     once and in order;
 #   - a worker that dies with two requests (the second queued behind the
 #     first: the first one's program kills it after a pause) fails both
 #     temporarily, and the session goes on with a new one.
@@ -163,6 +170,66 @@ tap_is "200 pipelined messages to one user: 200 delivered replies" "$out" 200
 tap_is "... 200 copies, in order" \
     "$(sed -n 's/^X-N: //p' "$spool/p8" | awk '$1 != NR - 1 { bad = 1 }
 	END { print NR (bad ? " out of order" : "") }')" 200
+
+# --- Messages to many users in turn ---------------------------------
+# turn COUNT USERS...: a session of COUNT messages to the users in turn,
+# each with its number (X-N); prints the delivered replies.
+turn() {
+	_c=$1
+	shift
+	printf 'LHLO test\r\n' >"$SB/turn"
+	awk -v c="$_c" -v u="$*" 'BEGIN { n = split(u, r, " ")
+		for (i = 0; i < c; i++)
+			printf "MAIL FROM:<s@example.org>\r\nRCPT TO:<%s>\r\n" \
+			    "DATA\r\nSubject: turn\r\nX-N: %d\r\n\r\nbody\r\n.\r\n",
+			    r[i % n + 1], i
+		printf "QUIT\r\n" }' >>"$SB/turn"
+	"$ml" -l <"$SB/turn" | tr -d '\r' | grep -c '^250 2\.0\.0 <[a-z0-9]*> delivered$'
+}
+# in_turn N USERS...: "ok" when user K of the N got the numbers K, K+N,
+# K+2N... in that order (how many: the count checks).
+in_turn() {
+	_n=$1
+	shift
+	_k=0
+	for _u in "$@"; do
+		sed -n 's/^X-N: //p' "$spool/$_u" | awk -v k=$_k -v n=$_n '
+		    $1 != k + (NR - 1) * n { bad = 1 } END { if (bad) print "bad" }'
+		_k=$((_k + 1))
+	done | grep -q bad && echo "out of turn" || echo ok
+}
+ten="p10 p11 p12 p13 p14 p15 p16 p17 p18 p19"
+for u in $ten; do rm -f "$spool/$u"; done
+pid0=$(cat /proc/sys/kernel/ns_last_pid)
+# shellcheck disable=SC2086
+n=$(turn 200 $ten)
+pid1=$(cat /proc/sys/kernel/ns_last_pid)
+tap_is "200 messages to ten users in turn: 200 delivered replies" "$n" 200
+# shellcheck disable=SC2086
+tap_is "... each user's copies there, in order" "$(in_turn 10 $ten)" ok
+tap_is "... 20 copies each" \
+    "$(for u in $ten; do sb_count turn "$spool/$u"; done | sort -u)" 20
+# The PIDs handed out meanwhile: awk, mail.local, grep, tr and sort's
+# shells and the ten delivery processes, not one per message.
+forks=$((pid1 - pid0))
+tap_diag "PIDs used by the session of 200 messages to ten users: $forks"
+tap_check "... each user's delivery process forked once (PIDs used: $forks)" \
+    test "$forks" -le 20
+forty=""
+i=0
+while [ $i -lt 40 ]; do
+	sb_add_user "t$i" $((5100 + i)) >/dev/null 2>&1 ||
+		tap_bail "cannot add user t$i"
+	forty="$forty t$i"
+	i=$((i + 1))
+done
+# shellcheck disable=SC2086
+n=$(turn 120 $forty)
+tap_is "120 messages to 40 users in turn: 120 delivered replies" "$n" 120
+# shellcheck disable=SC2086
+tap_is "... each user's copies there, in order" "$(in_turn 40 $forty)" ok
+tap_is "... 3 copies each" \
+    "$(for u in $forty; do sb_count turn "$spool/$u"; done | sort -u)" 3
 
 # --- A worker that dies with two requests -----------------------------
 sb_user_file p9 /home/p9/.forward 644 \
