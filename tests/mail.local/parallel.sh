@@ -36,14 +36,20 @@ sandbox_enter "$@"
 
 . "$top_srcdir/tests/mail.local/setup.sh"
 
-users=""
-i=0
-while [ $i -lt 30 ]; do
-	sb_add_user "p$i" $((5000 + i)) >/dev/null 2>&1 ||
-		tap_bail "cannot add user p$i"
-	users="$users p$i"
-	i=$((i + 1))
-done
+# add_users PREFIX COUNT UID: users PREFIX0.. with uids from UID; their
+# names in $added.
+add_users() {
+	added=""
+	_i=0
+	while [ $_i -lt "$2" ]; do
+		sb_add_user "$1$_i" $(($3 + _i)) >/dev/null 2>&1 ||
+			tap_bail "cannot add user $1$_i"
+		added="$added $1$_i"
+		_i=$((_i + 1))
+	done
+}
+add_users p 30 5000
+users=$added
 mkdir -p /tmp/par && chmod 1777 /tmp/par
 
 session() {	# session SUBJECT RCPT...: one LMTP transaction, the replies
@@ -215,14 +221,8 @@ forks=$((pid1 - pid0))
 tap_diag "PIDs used by the session of 200 messages to ten users: $forks"
 tap_check "... each user's delivery process forked once (PIDs used: $forks)" \
     test "$forks" -le 20
-forty=""
-i=0
-while [ $i -lt 40 ]; do
-	sb_add_user "t$i" $((5100 + i)) >/dev/null 2>&1 ||
-		tap_bail "cannot add user t$i"
-	forty="$forty t$i"
-	i=$((i + 1))
-done
+add_users t 40 5100
+forty=$added
 # shellcheck disable=SC2086
 n=$(turn 120 $forty)
 tap_is "120 messages to 40 users in turn: 120 delivered replies" "$n" 120
