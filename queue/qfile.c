@@ -456,6 +456,10 @@ qfile_head(struct buf *b, const char *id, time_t arrival, uid_t uid,
 /* Add one record to recs. */
 static void
 qfile_vrecord(struct buf *recs, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+qfile_vrecord(struct buf *recs, const char *fmt, va_list ap)
 {
 	size_t start = recs->len, i;
 
