@@ -17,6 +17,8 @@
 #                  N/100 sessions (one alone is over in a few ms: noise)
 #   100 MiB        one 100 MiB message: wall time and peak RSS
 #   8 writers      N messages by 8 concurrent processes into one mbox
+# Rows "postern, static PIE" run the same mail.local linked statically
+# (configure --enable-static-mail-local), when the toolchain can link it.
 # Floors on the same disk: N appends of 4 KiB + fsync; the same plus a
 # fork+exec of /bin/true per message.
 #
@@ -46,6 +48,9 @@ sandbox_enter "$@"
 disk=$top_builddir/bench-disk
 br=$top_builddir/bench/benchrun
 ml=$POSTERN_LIBEXECDIR/mail.local
+# The same mail.local linked as a static PIE (configure's
+# --enable-static-mail-local), when the toolchain can build one.
+mls=$top_builddir/mail.local/mail.local-static
 mkdir -p "$cache" "$disk"
 rm -rf "${disk:?}"/*
 mkdir -p "$disk/spool" "$disk/home"
@@ -191,6 +196,11 @@ if have "$ml"; then
 	line "pipe mbox" "postern mail.local" \
 	    "$("$br" -n "$N" -i "$msg" -- "$ml" -f bench@example.org alice)"
 fi
+if have "$mls"; then
+	clean
+	line "pipe mbox" "postern, static PIE" \
+	    "$("$br" -n "$N" -i "$msg" -- "$mls" -f bench@example.org alice)"
+fi
 if have "$sm_ml"; then
 	clean
 	sm_spool
@@ -225,6 +235,11 @@ fi
 clean
 line "lmtp $((N / 2)) msgs" "postern mail.local" \
     "$("$br" -i "$SB/session" -- "$ml" -l)" $((N / 2))
+if have "$mls"; then
+	clean
+	line "lmtp $((N / 2)) msgs" "postern, static PIE" \
+	    "$("$br" -i "$SB/session" -- "$mls" -l)" $((N / 2))
+fi
 if have "$sm_ml"; then
 	clean
 	sm_spool
@@ -236,6 +251,11 @@ na "lmtp $((N / 2)) msgs" "dovecot-lda, procmail" "no LMTP mode"
 clean
 line "100 rcpts (lmtp)" "postern mail.local" \
     "$("$br" -n $((N / 100)) -i "$SB/session100" -- "$ml" -l)" 100
+if have "$mls"; then
+	clean
+	line "100 rcpts (lmtp)" "postern, static PIE" \
+	    "$("$br" -n $((N / 100)) -i "$SB/session100" -- "$mls" -l)" 100
+fi
 if have "$sm_ml"; then
 	clean
 	sm_spool

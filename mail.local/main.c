@@ -43,6 +43,7 @@
 #include "lib/exitcode.h"
 #include "lib/iox.h"
 #include "lib/log.h"
+#include "lib/nsscheck.h"
 #include "lib/priv.h"
 #include "lib/xalloc.h"
 
@@ -245,6 +246,10 @@ main(int argc, char **argv)
 	if (config_load(config_default_path(),
 	    CONFIG_F_TRUSTED | CONFIG_F_MISSING_OK, &why) < 0)
 		log_die(EX_CONFIG, "%s", buf_cstr(&why));
+	/* A static build looks users up safely only in the files (CAVEATS). */
+	if (nss_static_check(NSS_CONF_PATH, &why) < 0)
+		log_die(EX_CONFIG, "this mail.local is linked statically and "
+		    "can look users up only in the files: %s", buf_cstr(&why));
 	ml_opts.hostname = config_str(CF_myhostname);
 	if (ml_opts.hostname[0] == '\0')
 		ml_opts.hostname = uname(&un) == 0 ? xstrdup(un.nodename) :
