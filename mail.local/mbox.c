@@ -189,6 +189,9 @@ dotlock_examine(struct dotlock *lk)
 {
 	char text[192];
 	struct stat st;
+	unsigned long long ino = 0;
+	off_t size = 0;
+	bool boot = false;
 	ssize_t n;
 	int fd, k;
 
@@ -205,8 +208,8 @@ dotlock_examine(struct dotlock *lk)
 	}
 	n = fd >= 0 ? pread(fd, text, sizeof(text) - 1, 0) : -1;
 	text[n > 0 ? n : 0] = '\0';
-	if (fd >= 0 && (k = mbox_lock_record(text, &lk->rec_size, &lk->rec_ino,
-	    &lk->rec_boot)) >= 0) {
+	if (fd >= 0 && (k = mbox_lock_record(text, &size, &ino,
+	    &boot)) >= 0) {
 		if (mbox_fcntl_try(fd, F_WRLCK) < 0) {
 			(void)close(fd);	/* its writer lives */
 			return 0;
@@ -220,6 +223,9 @@ dotlock_examine(struct dotlock *lk)
 		 * are only compared with the mailbox's size and inode.
 		 */
 		lk->recover = k == 1;
+		lk->rec_size = size;
+		lk->rec_ino = ino;
+		lk->rec_boot = boot;
 		/*
 		 * Its content stays until the mailbox is repaired: if this
 		 * process dies too, the next one still knows the size.
