@@ -137,7 +137,11 @@ aside_ok() {
 		return 1
 	}
 	[ ! -e "$q/submit/new/$1" ] && [ ! -L "$q/submit/new/$1" ] || {
-		echo "still in submit/new"
+		# Seen once under ASan and never again: say all there is.
+		echo "still in submit/new (after the log said set aside):"
+		ls -la --full-time "$q/submit/new" "$q/submit/bad" 2>&1 |
+		    grep -a "$1\|^/"
+		grep -a "$1" "$log"
 		return 1
 	}
 	[ -e "$q/submit/bad/$1" ] || [ -L "$q/submit/bad/$1" ] || {
