@@ -12,7 +12,7 @@ printf 'myhostname = test.example\n' >"$conf"
 if [ -n "${POSTERN_TEST_STATIC:-}" ]; then
 	_mls=$top_builddir/mail.local/mail.local-static
 	[ -x "$_mls" ] ||
-		tap_skip_all "no static PIE mail.local: the toolchain cannot link one"
+		tap_skip_all "no static PIE mail.local in this build (sanitizers are on, or the toolchain cannot link one)"
 	install -o root -g root -m 555 "$_mls" "$ml" ||
 		tap_bail "cannot install $_mls as $ml"
 	if readelf -lW "$ml" | grep -q 'program interpreter'; then
