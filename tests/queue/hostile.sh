@@ -131,13 +131,15 @@ put() {
 }
 # Set aside: gone from new/, in bad/, a logged reason, never delivered.
 aside_ok() {
-	wait_for "$log" "$1: set aside in submit/bad: .*$2" || {
+	# The reason's alternatives grouped: "a\|b" alone would make
+	# "...: .*a" one branch and any line with "b" the other (another
+	# file's reason then matched before this one was handled).
+	wait_for "$log" "$1: set aside in submit/bad: .*\($2\)" || {
 		echo "no 'set aside' line for $1 matching '$2'"
 		grep -a "$1" "$log"
 		return 1
 	}
 	[ ! -e "$q/submit/new/$1" ] && [ ! -L "$q/submit/new/$1" ] || {
-		# Seen once under ASan and never again: say all there is.
 		echo "still in submit/new (after the log said set aside):"
 		ls -la --full-time "$q/submit/new" "$q/submit/bad" 2>&1 |
 		    grep -a "$1\|^/"
