@@ -4,17 +4,18 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "lib/nsscheck.h"
+#include "tests/lib/testutil.h"
 
 static const struct {
 	const char	*text;
@@ -83,19 +84,23 @@ test_nul(void **state)
 static void
 test_dynamic(void **state)
 {
-	char path[] = "/tmp/test_nsscheck.XXXXXX";
-	struct buf why = BUF_INIT;
+	struct buf dir = BUF_INIT, path = BUF_INIT, why = BUF_INIT;
 	int fd;
 
 	(void)state;
 	assert_false(nss_is_static());
-	assert_true((fd = mkstemp(path)) >= 0);
+	test_mktree(&dir, "test_nsscheck");
+	buf_printf(&path, "%s/nsswitch.conf", buf_cstr(&dir));
+	assert_true((fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_EXCL,
+	    0644)) >= 0);
 	assert_int_equal(write(fd, "passwd: ldap\n", 13), 13);
 	(void)close(fd);
-	assert_int_equal(nss_static_check(path, &why), 0);
+	assert_int_equal(nss_static_check(buf_cstr(&path), &why), 0);
 	assert_int_equal(nss_static_check("/nonexistent/nsswitch.conf", &why), 0);
 	assert_int_equal(why.len, 0);
-	(void)unlink(path);
+	assert_int_equal(test_rmtree(buf_cstr(&dir)), 0);
+	buf_free(&dir);
+	buf_free(&path);
 	buf_free(&why);
 }
 
