@@ -1,14 +1,17 @@
 #!/bin/sh
 # The checker can fail: capwatch.py's `check` is fed synthetic watch files
 # (the tab-separated records its `watch` writes: time, pid, starttime,
-# ppid, exe, Uid, Gid, Groups, CapPrm, CapEff, CapInh, CapBnd, CapAmb).
+# ppid, exe, Uid, Gid, Groups, CapPrm, CapEff, CapInh, CapBnd, CapAmb,
+# CPU ticks).
 # A clean file must pass; each rule broken on its own (1: a non-root
 # process with capabilities; 2: mail.local or postern-queue regaining
-# rights after the drop, or never dropping them within 50 ms; 3: a
+# rights after the drop, starting a child before the drop, or never
+# dropping them within 100 ms of CPU time; 3: a
 # descendant of a postern program as root, with group 0, or holding a
 # capability) and each unmet --expect / --expect-child must make it exit
 # 1 naming that rule.  And `watch` itself must write a process again while
-# it lives unchanged, or the 50 ms rule could never be seen to break.
+# it lives unchanged, with the CPU time it has used, or the CPU rule could
+# never be seen to break.
 # Not a sandbox test: it needs no root and touches nothing but its own
 # scratch directory.
 set -u
@@ -25,13 +28,16 @@ ML=$LIBEXEC/mail.local
 PQ=$SBIN/postern-queue
 SM=$SBIN/sendmail
 
-# rec T PID START PPID EXE UID GID GROUPS PRM EFF INH BND AMB: one record.
-# UID and GID are single ids, written four times as /proc shows them.
+# rec T PID START PPID EXE UID GID GROUPS PRM EFF INH BND AMB [CPU]: one
+# record.  UID and GID are single ids, written four times as /proc shows
+# them; CPU is in clock ticks (default 0).
 rec() {
-	printf '%s\t%s\t%s\t%s\t%s\t%s %s %s %s\t%s %s %s %s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s %s %s %s\t%s %s %s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 	    "$1" "$2" "$3" "$4" "$5" "$6" "$6" "$6" "$6" "$7" "$7" "$7" "$7" \
-	    "$8" "$9" "${10}" "${11}" "${12}" "${13}"
+	    "$8" "$9" "${10}" "${11}" "${12}" "${13}" "${14:-0}"
 }
+# Clock ticks a second, as capwatch.py reads them.
+hz=$(getconf CLK_TCK)
 Z=0000000000000000
 FULL=000001ffffffffff
 ML_CAPS=00000000000000c0
@@ -94,13 +100,28 @@ check "a clean file passes" "$tmp/clean.watch" 0 "samples: " \
 tap_check "... and its summary counts what was seen" sh -c \
     "'$py' '$cw' check '$tmp/clean.watch' --sbindir $SBIN --libexecdir $LIBEXEC |
      grep -q '(descendant) 3, mail.local 4, postern-queue 3, sendmail 1'"
-# Under 50 ms with the start-up rights, then dropped: counted, not judged.
+# With the start-up rights for 45 ms, then dropped: counted, not judged.
 { clean; rec 0.500 20 200 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
   rec 0.540 20 200 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
   rec 0.545 20 200 10 "$ML" 0 0 0 $ML_CAPS $ML_CAPS $Z $ML_CAPS $Z; } \
     >"$tmp/late.watch"
 check "a drop after 45 ms passes, the start-up samples counted" \
     "$tmp/late.watch" 0 "start-up samples: mail.local"
+# A busy machine: seen for two seconds with its start-up rights, having
+# used a tick of CPU time, then dropped (the wall-time rule failed here).
+{ clean; rec 0.500 22 220 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z 3
+  rec 2.500 22 220 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z 4
+  rec 2.510 22 220 10 "$ML" 0 0 0 $ML_CAPS $ML_CAPS $Z $ML_CAPS $Z 4; } \
+    >"$tmp/stalled.watch"
+check "a drop after 2 s seen but 10 ms of CPU passes" "$tmp/stalled.watch" 0 ""
+# A child seen while its parent is seen with its start-up rights in the
+# same pass: the parent may have dropped and forked after it was read.
+{ clean; rec 0.500 23 230 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
+  rec 0.500 24 240 23 "$ML" 0 0 0 $ML_CAPS $ML_CAPS $Z $ML_CAPS $Z
+  rec 0.520 23 230 10 "$ML" 0 0 0 $ML_CAPS $ML_CAPS $Z $ML_CAPS $Z; } \
+    >"$tmp/samepass.watch"
+check "a child seen in the pass its parent dropped in passes" \
+    "$tmp/samepass.watch" 0 ""
 # A root process outside postern (the test's own shell) may hold anything.
 { clean; rec 0.5 30 300 1 /usr/bin/python3 0 0 0 $FULL $FULL $FULL $FULL $FULL; } \
     >"$tmp/other.watch"
@@ -129,7 +150,7 @@ bad "rule 1, ambient" "rule 1: a non-root process holds capabilities"
 rec 0.5 40 400 1 "$SM" 3003 2001 3003 0000000000000001 $Z $Z $FULL $Z | extra
 bad "rule 1, sendmail" "rule 1: a non-root process holds capabilities"
 # Only the saved uid is not root: still rule 1.
-printf '0.5\t41\t410\t1\t/bin/x\t0 0 3003 0\t0 0 0 0\t0\t%s\t%s\t%s\t%s\t%s\n' \
+printf '0.5\t41\t410\t1\t/bin/x\t0 0 3003 0\t0 0 0 0\t0\t%s\t%s\t%s\t%s\t%s\t0\n' \
     0000000000000080 $Z $Z $FULL $Z | extra
 bad "rule 1, saved uid not root" "rule 1: a non-root process holds capabilities"
 
@@ -149,28 +170,36 @@ bad "rule 2, postern-queue regains" \
 rec 0.45 11 101 10 "$PQ" 0 0 0 $RUNNER $RUNNER $Z $RUNNER $Z | extra
 bad "rule 2, postern-queue's bounding set holds CAP_DAC_OVERRIDE" \
     "rule 2: regained capabilities after the drop"
-# Rule 2: never dropped within 50 ms.
-{ rec 0.50 50 500 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
-  rec 0.56 50 500 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z; } | extra
-bad "rule 2, mail.local never drops (60 ms)" \
-    "rule 2: never dropped its start-up rights in 60 ms"
+# Rule 2: never dropped within 100 ms of CPU time.
+{ rec 0.50 50 500 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z 2
+  rec 0.56 50 500 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z $((2 + hz * 12 / 100)); } | extra
+bad "rule 2, mail.local never drops (120 ms of CPU)" \
+    "rule 2: never dropped its start-up rights in 120 ms of CPU time"
 { rec 0.50 51 510 10 "$PQ" 0 0 0 $FULL $FULL $Z $FULL $Z
-  rec 0.60 51 510 10 "$PQ" 0 0 0 $FULL $FULL $Z $FULL $Z; } | extra
-bad "rule 2, postern-queue never drops (100 ms)" \
-    "rule 2: never dropped its start-up rights in 100 ms"
+  rec 0.60 51 510 10 "$PQ" 0 0 0 $FULL $FULL $Z $FULL $Z $((hz / 10)); } | extra
+bad "rule 2, postern-queue never drops (100 ms of CPU)" \
+    "rule 2: never dropped its start-up rights in 100 ms of CPU time"
+# Rule 2: a child started before the drop, however soon.
+{ rec 0.50 53 530 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
+  rec 0.51 54 540 53 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
+  rec 0.51 53 530 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
+  rec 0.52 53 530 10 "$ML" 0 0 0 $FULL $FULL $Z $FULL $Z
+  rec 0.52 53 530 10 "$ML" 0 0 0 $ML_CAPS $ML_CAPS $Z $ML_CAPS $Z; } | extra
+bad "rule 2, mail.local forks before it drops" \
+    "rule 2: started a child before it dropped its start-up rights"
 # The exec of mail.local by a dropped postern-queue child starts a new
 # program: it may start with what exec gave it (above, in the clean
 # file); but a mail.local that never drops after the exec is caught.
 { rec 0.50 52 520 11 "$PQ" 0 0 0 $RUNNER $RUNNER $Z $RUNNER_BND $Z
   rec 0.51 52 520 11 "$ML" 0 0 0 $RUNNER_BND $RUNNER_BND $Z $RUNNER_BND $Z
-  rec 0.58 52 520 11 "$ML" 0 0 0 $RUNNER_BND $RUNNER_BND $Z $RUNNER_BND $Z; } | extra
+  rec 0.58 52 520 11 "$ML" 0 0 0 $RUNNER_BND $RUNNER_BND $Z $RUNNER_BND $Z $((hz / 5)); } | extra
 bad "rule 2, mail.local exec'd by postern-queue never drops" \
-    "rule 2: never dropped its start-up rights in 70 ms"
+    "rule 2: never dropped its start-up rights in 200 ms of CPU time"
 
 # Rule 3: descendants.
 rec 0.35 14 170 13 /bin/sh 0 3001 "3001 100" $Z $Z $Z $ML_CAPS $Z | extra
 bad "rule 3, a program run as root" "rule 3: a descendant runs as root"
-printf '0.35\t14\t170\t13\t/bin/sh\t3001 0 3001 3001\t3001 3001 3001 3001\t3001\t%s\t%s\t%s\t%s\t%s\n' \
+printf '0.35\t14\t170\t13\t/bin/sh\t3001 0 3001 3001\t3001 3001 3001 3001\t3001\t%s\t%s\t%s\t%s\t%s\t0\n' \
     $Z $Z $Z $ML_CAPS $Z | extra
 bad "rule 3, a program with effective uid 0" "rule 3: a descendant runs as root"
 rec 0.35 14 170 13 /bin/sh 3001 0 "3001 100" $Z $Z $Z $ML_CAPS $Z | extra
@@ -224,6 +253,19 @@ wait $sl 2>/dev/null
 n=$(awk -F '\t' -v p="$sl" '$2 == p' "$tmp/live.watch" | wc -l)
 tap_check "watch writes a live, unchanged process again ($n records in 0.3 s)" \
     test "$n" -ge 3
-tap_is "watch records have 13 fields" \
-    "$(awk -F '\t' -v p="$sl" '$2 == p { print NF; exit }' "$tmp/live.watch")" 13
+tap_is "watch records have 14 fields" \
+    "$(awk -F '\t' -v p="$sl" '$2 == p { print NF; exit }' "$tmp/live.watch")" 14
+# A process that spins is written with the CPU time it has used.
+sh -c 'while :; do :; done' &
+sp=$!
+"$py" "$cw" watch "$tmp/spin.watch" &
+w=$!
+sleep 0.5
+kill -TERM $w
+wait $w
+kill $sp
+wait $sp 2>/dev/null
+cpu=$(awk -F '\t' -v p="$sp" '$2 == p { c = $14 } END { print c + 0 }' "$tmp/spin.watch")
+tap_check "watch records the CPU time a spinning process used ($cpu ticks)" \
+    test "$cpu" -ge $((hz / 10))
 tap_done

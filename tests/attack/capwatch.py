@@ -9,7 +9,8 @@ the privileges postern's processes and their descendants held.
 
 A record is written whenever a process's (uids, gids, groups, capability
 sets) differ from its last one, and every 20 ms while they stay the
-same.  The check applies these rules:
+same; its last field is the CPU time the process has used (user and
+system, in clock ticks).  The check applies these rules:
 
   1. A process whose real, effective or saved uid is not 0 holds no
      permitted, effective or ambient capability (except the harness's
@@ -22,8 +23,13 @@ same.  The check applies these rules:
      most 0xc0|CAP_SETPCAP (0x1c0).  A process may be seen with the
      rights it was started with before it drops them (the start-up
      samples are counted, not judged); once it has dropped, a later
-     sample with more is a violation, and a process seen over 50 ms or
-     more must have dropped.
+     sample with more is a violation.  It must drop before it starts a
+     child: a process seen with its start-up rights after a child of its
+     own was seen is a violation.  And it must drop before it has used
+     100 ms of CPU time (its start-up takes a few): CPU time, not time
+     seen, so that a machine too busy to run it for a while (2 CPUs, a
+     parallel make check, the sanitizers) does not fail a process that
+     simply had not run yet.
   3. A descendant of a postern program that is not itself one (a delivery
      program, a shell, anything they run) never has uid 0 (real,
      effective, saved) or gid 0, and holds no capability.  A descendant
@@ -45,6 +51,8 @@ ML_CAPS = 0xC0
 RUNNER_CAPS = 0x1C6
 RUNNER_BND = 0x1C0
 HEARTBEAT = 0.02
+TICKS = os.sysconf('SC_CLK_TCK')
+CPU_LIMIT = 0.1     # seconds of CPU time a start-up may take
 SETPRIV = '/usr/bin/setpriv'
 
 
@@ -71,15 +79,18 @@ def read_proc(pid):
         fields[k] = ' '.join(v.split())
     if fields.get('State', '').startswith('Z'):
         return None
-    # starttime is field 22; the comm field may hold spaces: split after ')'.
-    start = stat[stat.rfind(')') + 2:].split()[19]
+    # starttime is field 22, utime and stime 14 and 15; the comm field may
+    # hold spaces: split after ')' (field 3 is the first there).
+    rest = stat[stat.rfind(')') + 2:].split()
+    start = rest[19]
+    cpu = str(int(rest[11]) + int(rest[12]))
     if exe.endswith(' (deleted)'):
         exe = exe[:-len(' (deleted)')]
     return (start, fields.get('PPid', '0'), exe, fields.get('Uid', ''),
             fields.get('Gid', ''), fields.get('Groups', ''),
             fields.get('CapPrm', '0'), fields.get('CapEff', '0'),
             fields.get('CapInh', '0'), fields.get('CapBnd', '0'),
-            fields.get('CapAmb', '0'))
+            fields.get('CapAmb', '0'), cpu)
 
 
 def watch(out):
@@ -97,12 +108,12 @@ def watch(out):
                 rec = read_proc(pid)
                 if rec is None:
                     continue
-                # An unchanged process is written again every HEARTBEAT
-                # seconds: the check measures how long a process was seen
-                # from its first and last records (rule 2's 50 ms).
-                if last.get(pid) != rec or \
+                # An unchanged process (its CPU time aside) is written
+                # again every HEARTBEAT seconds: rule 2 reads the CPU time
+                # a process used before it dropped from its records.
+                if last.get(pid) != rec[:-1] or \
                         now - written.get(pid, 0) >= HEARTBEAT:
-                    last[pid] = rec
+                    last[pid] = rec[:-1]
                     written[pid] = now
                     f.write('%.4f\t%s\t%s\n' % (now, pid, '\t'.join(rec)))
             f.flush()
@@ -133,10 +144,12 @@ def check(out, sbindir, libexecdir, expect, expect_child):
     with open(out) as f:
         for line in f:
             parts = line.rstrip('\n').split('\t')
-            if len(parts) != 13:
+            if len(parts) != 14:
                 continue
-            t, pid, start, ppid, exe, uid, gid, groups, prm, eff, inh, bnd, amb = parts
+            t, pid, start, ppid, exe, uid, gid, groups, prm, eff, inh, bnd, \
+                amb, cpu = parts
             t = float(t)
+            cpu = int(cpu) / TICKS
             key = (pid, start)
             if not exe and key in procs:
                 # /proc/PID/exe cannot be read while a process exits: it
@@ -145,13 +158,14 @@ def check(out, sbindir, libexecdir, expect, expect_child):
             current[pid] = key
             parent[key] = ppid
             name = names.get(exe)
-            p = procs.setdefault(key, {'first': t, 'dropped': False,
+            p = procs.setdefault(key, {'cpu0': cpu, 'dropped': False,
                                        'name': name, 'exe': exe})
             if p['exe'] != exe:
                 # An exec keeps the pid and the start time: the new program
                 # starts with the rights exec gave it, and drops its own.
-                p.update(first=t, dropped=False, undropped=None)
-            p['last'] = t
+                p.update(cpu0=cpu, dropped=False, undropped=None,
+                         child=None, forked=False)
+            p['cpu'] = cpu
             p['name'] = name
             p['exe'] = exe
             uids = uid.split()
@@ -161,12 +175,17 @@ def check(out, sbindir, libexecdir, expect, expect_child):
                    'inh %x bnd %x amb %x' % (name or 'process', pid,
                                              exe or '?', uid, gid, groups,
                                              prm, eff, inh, bnd, amb)
+            pkey = current.get(ppid)
+            if pkey is not None and pkey != key and \
+                    procs[pkey].get('child') is None:
+                # The parent has had a child since this time: if it is
+                # seen later with its start-up rights, it forked first.
+                procs[pkey]['child'] = (t, what)
             if name:
                 postern.add(key)
                 desc.discard(key)
             else:
                 postern.discard(key)
-                pkey = current.get(ppid)
                 if pkey is not None and (pkey in postern or pkey in desc):
                     desc.add(key)
             nonroot = any(u != '0' for u in uids)
@@ -188,6 +207,13 @@ def check(out, sbindir, libexecdir, expect, expect_child):
                 else:
                     started[name] = started.get(name, 0) + 1
                     p['undropped'] = what
+                    child = p.get('child')
+                    if child is not None and child[0] < t and \
+                            not p.get('forked'):
+                        p['forked'] = True
+                        bad.append('rule 2: started a child before it '
+                                   'dropped its start-up rights: %s; '
+                                   'the child: %s' % (what, child[1]))
             if name and (p['dropped'] or nonroot or
                          name not in ('mail.local', 'postern-queue')):
                 seen[name] = seen.get(name, 0) + 1
@@ -202,9 +228,10 @@ def check(out, sbindir, libexecdir, expect, expect_child):
 
     for key, p in procs.items():
         if p.get('undropped') and not p['dropped'] and \
-                p['last'] - p['first'] >= 0.05:
-            bad.append('rule 2: never dropped its start-up rights in %.0f ms: %s'
-                       % (1000 * (p['last'] - p['first']), p['undropped']))
+                p['cpu'] - p['cpu0'] >= CPU_LIMIT:
+            bad.append('rule 2: never dropped its start-up rights in %.0f ms '
+                       'of CPU time: %s'
+                       % (1000 * (p['cpu'] - p['cpu0']), p['undropped']))
     for name in expect:
         if not seen.get(name):
             bad.append('expected to see %s running, never did' % name)
