@@ -10,17 +10,26 @@
  *
  * Each run gets input (default /dev/null) on stdin, stdout and stderr go
  * to /dev/null; -j runs that many at once.  Prints one line:
- *	runs seconds runs_per_second max_rss_kib failures
+ *	runs seconds runs_per_second max_rss_kib failures faults_per_run
  * where max_rss_kib is the largest peak RSS of any process the runs
- * waited for (wait4 rusage: the program and the children it waited for).
+ * waited for (wait4 rusage: the program and the children it waited for),
+ * and faults_per_run the page faults (minor and major) of a run, with
+ * this program's own fork before the exec, on average.  Where each fault
+ * is dear (a virtual machine whose page tables the hypervisor shadows),
+ * they say more about the cost of starting and forking processes than
+ * the seconds do.
  *
  * -s (with one job) prints per-run figures instead:
  *	runs median_ms p90_ms median_cpu_ms p90_cpu_ms total_s failures
  * where cpu is user+system time of the run and what it waited for.
  *
  * -f floor instead runs the built-in floor loops for n messages of 4 KiB
- * into the file named by the command argument: "append" (write + fsync)
- * or "spawn" (fork+exec /bin/true, then write + fsync).
+ * into the file named by the command argument: "append" (write + fsync),
+ * "spawn" (fork+exec /bin/true, then write + fsync), "fork" (a child
+ * forked per message writes + fsyncs and exits, waited for: the least a
+ * process per delivery costs) or "spawn-fork" (both: the least a
+ * program spawned per message that delivers in a child of its own
+ * costs); -j keeps that many children of "fork" at once.
  *
  * A benchmark helper, not installed.
  */
@@ -64,6 +73,19 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Page faults of this process and of its children waited for so far. */
+static long
+faults(void)
+{
+	struct rusage self, kids;
+
+	if (getrusage(RUSAGE_SELF, &self) < 0 ||
+	    getrusage(RUSAGE_CHILDREN, &kids) < 0)
+		return 0;
+	return self.ru_minflt + self.ru_majflt + kids.ru_minflt +
+	    kids.ru_majflt;
+}
+
 /* Start one run; returns its pid. */
 static uid_t run_uid = (uid_t)-1;
 static gid_t run_gid = (gid_t)-1;
@@ -88,40 +110,83 @@ start(char **argv, const char *input)
 	_exit(127);
 }
 
+/* Append the block and fsync: 0, or -1 (said on stderr). */
+static int
+floor_append(int fd, const char *block, size_t len, const char *file)
+{
+	if (write(fd, block, len) != (ssize_t)len || fsync(fd) < 0) {
+		perror(file);
+		return -1;
+	}
+	return 0;
+}
+
 /* The floors: 4 KiB appends with fsync, optionally a spawn each. */
 static int
-floor_loop(const char *mode, long n, const char *file)
+floor_loop(const char *mode, long n, long jobs, const char *file)
 {
 	char block[4096];
 	int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0600);
-	int spawn = strcmp(mode, "spawn") == 0;
+	int spawn = strcmp(mode, "spawn") == 0 ||
+	    strcmp(mode, "spawn-fork") == 0;
+	int child = strcmp(mode, "fork") == 0 ||
+	    strcmp(mode, "spawn-fork") == 0;
+	long f0 = faults();
 	double t0 = now();
 
 	if (fd < 0) {
 		perror(file);
 		return 1;
 	}
+	if (!spawn && !child && strcmp(mode, "append") != 0) {
+		fprintf(stderr, "benchrun: unknown floor %s\n", mode);
+		return 64;
+	}
 	memset(block, 'x', sizeof(block));
 	block[sizeof(block) - 1] = '\n';
-	for (long i = 0; i < n; i++) {
+	for (long i = 0, running = 0; i < n || running > 0;) {
+		int st;
+
+		if (child && !spawn && (i == n || running == jobs)) {
+			/* The parallel fork floor: reap one, start the next. */
+			if (wait(&st) < 0 || !WIFEXITED(st) ||
+			    WEXITSTATUS(st) != 0)
+				return 1;
+			running--;
+			continue;
+		}
+		if (i == n)
+			break;
+		i++;
 		if (spawn) {
 			static char true_path[] = "/bin/true";
 			char *argv[] = { true_path, NULL };
 			pid_t pid = start(argv, "/dev/null");
-			int st;
 
 			if (pid < 0 || waitpid(pid, &st, 0) < 0)
 				return 1;
 		}
-		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block) ||
-		    fsync(fd) < 0) {
-			perror(file);
+		if (child) {
+			pid_t pid = fork();
+
+			if (pid == 0)
+				_exit(floor_append(fd, block, sizeof(block),
+				    file) < 0);
+			if (pid < 0)
+				return 1;
+			running++;
+			if (spawn && (waitpid(pid, &st, 0) < 0 ||
+			    !WIFEXITED(st) || WEXITSTATUS(st) != 0))
+				return 1;
+			if (spawn)
+				running--;
+		} else if (floor_append(fd, block, sizeof(block), file) < 0)
 			return 1;
-		}
 	}
 	double dt = now() - t0;
 
-	printf("%ld %.3f %.0f 0 0\n", n, dt, (double)n / dt);
+	printf("%ld %.3f %.0f 0 0 %.0f\n", n, dt, (double)n / dt,
+	    (double)(faults() - f0) / (double)n);
 	return close(fd) < 0;
 }
 
@@ -131,7 +196,8 @@ main(int argc, char **argv)
 	const char *input = "/dev/null", *floor_mode = NULL;
 	double *walls = NULL, *cpus = NULL, *starts = NULL;
 	int stats = 0, okcode = 0;
-	long runs = 1, jobs = 1, done = 0, started = 0, fails = 0, maxrss = 0;
+	long runs = 1, jobs = 1, done = 0, started = 0, fails = 0, maxrss = 0,
+	    f0;
 	int ch;
 	double t0;
 
@@ -165,8 +231,9 @@ main(int argc, char **argv)
 			break;
 		}
 		default:
-			fprintf(stderr, "usage: benchrun [-j jobs] [-n runs] "
-			    "[-i input] [-f append|spawn] -- command ...\n");
+			fprintf(stderr, "usage: benchrun [-s] [-e code] "
+			    "[-u uid:gid] [-j jobs] [-n runs] [-i input] "
+			    "[-f append|spawn|fork|spawn-fork] -- command ...\n");
 			return 64;
 		}
 	}
@@ -175,7 +242,7 @@ main(int argc, char **argv)
 	if (argc < 1 || runs < 1 || jobs < 1)
 		return 64;
 	if (floor_mode != NULL)
-		return floor_loop(floor_mode, runs, argv[0]);
+		return floor_loop(floor_mode, runs, jobs, argv[0]);
 	if (stats) {
 		jobs = 1;
 		walls = calloc((size_t)runs, sizeof(double));
@@ -184,6 +251,7 @@ main(int argc, char **argv)
 		if (walls == NULL || cpus == NULL || starts == NULL)
 			return 71;
 	}
+	f0 = faults();
 	t0 = now();
 	while (done < runs) {
 		struct rusage ru;
@@ -226,7 +294,7 @@ main(int argc, char **argv)
 		    pct(cpus, runs, 50), pct(cpus, runs, 90), dt, fails);
 		return 0;
 	}
-	printf("%ld %.3f %.0f %ld %ld\n", runs, dt, (double)runs / dt, maxrss,
-	    fails);
+	printf("%ld %.3f %.0f %ld %ld %.0f\n", runs, dt, (double)runs / dt,
+	    maxrss, fails, (double)(faults() - f0) / (double)runs);
 	return 0;
 }
