@@ -121,17 +121,34 @@ floor_append(int fd, const char *block, size_t len, const char *file)
 	return 0;
 }
 
-/* The floors: 4 KiB appends with fsync, optionally a spawn each. */
+/* Reap one floor child: 0, or -1 when it failed or could not be waited for. */
+static int
+floor_reap(void)
+{
+	int st;
+
+	if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The floors: 4 KiB appends with fsync, optionally a spawn each, and
+ * optionally each done by a child of its own (up to jobs at once without
+ * a spawn; with one, the child is waited for before the next message).
+ */
 static int
 floor_loop(const char *mode, long n, long jobs, const char *file)
 {
+	static char true_path[] = "/bin/true";
+	char *true_argv[] = { true_path, NULL };
 	char block[4096];
 	int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0600);
 	int spawn = strcmp(mode, "spawn") == 0 ||
 	    strcmp(mode, "spawn-fork") == 0;
 	int child = strcmp(mode, "fork") == 0 ||
 	    strcmp(mode, "spawn-fork") == 0;
-	long f0 = faults();
+	long width = spawn ? 1 : jobs, running = 0, f0 = faults();
 	double t0 = now();
 
 	if (fd < 0) {
@@ -144,45 +161,28 @@ floor_loop(const char *mode, long n, long jobs, const char *file)
 	}
 	memset(block, 'x', sizeof(block));
 	block[sizeof(block) - 1] = '\n';
-	for (long i = 0, running = 0; i < n || running > 0;) {
-		int st;
+	for (long i = 0; i < n; i++) {
+		pid_t pid;
 
-		if (child && !spawn && (i == n || running == jobs)) {
-			/* The parallel fork floor: reap one, start the next. */
-			if (wait(&st) < 0 || !WIFEXITED(st) ||
-			    WEXITSTATUS(st) != 0)
+		if (spawn && ((pid = start(true_argv, "/dev/null")) < 0 ||
+		    waitpid(pid, NULL, 0) < 0))
+			return 1;
+		if (!child) {
+			if (floor_append(fd, block, sizeof(block), file) < 0)
 				return 1;
-			running--;
 			continue;
 		}
-		if (i == n)
-			break;
-		i++;
-		if (spawn) {
-			static char true_path[] = "/bin/true";
-			char *argv[] = { true_path, NULL };
-			pid_t pid = start(argv, "/dev/null");
-
-			if (pid < 0 || waitpid(pid, &st, 0) < 0)
-				return 1;
-		}
-		if (child) {
-			pid_t pid = fork();
-
-			if (pid == 0)
-				_exit(floor_append(fd, block, sizeof(block),
-				    file) < 0);
-			if (pid < 0)
-				return 1;
-			running++;
-			if (spawn && (waitpid(pid, &st, 0) < 0 ||
-			    !WIFEXITED(st) || WEXITSTATUS(st) != 0))
-				return 1;
-			if (spawn)
-				running--;
-		} else if (floor_append(fd, block, sizeof(block), file) < 0)
+		if ((pid = fork()) < 0)
 			return 1;
+		if (pid == 0)
+			_exit(floor_append(fd, block, sizeof(block), file) < 0);
+		for (running++; running >= width; running--)
+			if (floor_reap() < 0)
+				return 1;
 	}
+	for (; running > 0; running--)
+		if (floor_reap() < 0)
+			return 1;
 	double dt = now() - t0;
 
 	printf("%ld %.3f %.0f 0 0 %.0f\n", n, dt, (double)n / dt,
